@@ -1,0 +1,57 @@
+//===- Checkpoint.h - Training checkpoints ----------------------*- C++ -*-===//
+//
+// Reads and writes checkpoints (schemas/checkpoint.fbs). Writing goes to a
+// temporary file in the same directory that is renamed over the target, so an
+// existing checkpoint is never left half-written. Reading verifies the
+// FlatBuffer, the schema version and the model hash before anything is used.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_CHECKPOINT_H
+#define KILN_RUNTIME_CHECKPOINT_H
+
+#include "kiln/runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace rt {
+
+/// Version written into and required of every checkpoint.
+constexpr uint32_t kCheckpointSchemaVersion = 1;
+
+/// A named float32 tensor owned by value.
+struct NamedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+/// The full state of a training run, owned by value.
+struct CheckpointData {
+  uint64_t modelHash = 0;
+  std::string modelName;
+  uint32_t epoch = 0;
+  uint64_t step = 0;
+  std::vector<uint64_t> rngState;
+  std::vector<NamedTensor> parameters;
+  std::vector<NamedTensor> optimizerState;
+  std::vector<NamedTensor> batchNormStats;
+};
+
+/// Serialises `data` and atomically replaces `path` with it (write to
+/// "path.tmp.<pid>", fsync, rename). On failure `path` is untouched.
+Status writeCheckpoint(const std::string &path, const CheckpointData &data);
+
+/// Reads `path` into `out`. Fails with a message naming the file when it is
+/// missing, truncated, not a checkpoint, of another schema version, or (when
+/// `expectedHash` is non-zero) of another model than `expectedName`.
+Status readCheckpoint(const std::string &path, uint64_t expectedHash,
+                      const std::string &expectedName, CheckpointData &out);
+
+} // namespace rt
+} // namespace kiln
+
+#endif // KILN_RUNTIME_CHECKPOINT_H

@@ -1,0 +1,175 @@
+//===- Checkpoint.cpp - Training checkpoints ------------------------------===//
+
+#include "kiln/runtime/Checkpoint.h"
+
+#include "kiln/runtime/schemas/checkpoint_generated.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kiln {
+namespace rt {
+
+namespace {
+
+flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>>>
+buildTensors(flatbuffers::FlatBufferBuilder &fbb,
+             const std::vector<NamedTensor> &tensors) {
+  std::vector<flatbuffers::Offset<fb::Tensor>> offsets;
+  offsets.reserve(tensors.size());
+  for (const NamedTensor &t : tensors)
+    offsets.push_back(fb::CreateTensor(fbb, fbb.CreateString(t.name),
+                                       fbb.CreateVector(t.shape),
+                                       fbb.CreateVector(t.data)));
+  return fbb.CreateVector(offsets);
+}
+
+Status readTensors(
+    const std::string &path, const char *what,
+    const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>> *tensors,
+    std::vector<NamedTensor> &out) {
+  out.clear();
+  if (!tensors)
+    return Status::ok();
+  for (const fb::Tensor *t : *tensors) {
+    NamedTensor nt;
+    nt.name = t->name()->str();
+    nt.shape.assign(t->shape()->begin(), t->shape()->end());
+    int64_t elements = 1;
+    for (int64_t d : nt.shape) {
+      if (d < 0)
+        return Status::fileError(path, std::string(what) + " tensor '" +
+                                           nt.name + "' has a negative extent");
+      elements *= d;
+    }
+    if (static_cast<int64_t>(t->data()->size()) != elements)
+      return Status::fileError(
+          path, std::string(what) + " tensor '" + nt.name + "' holds " +
+                    std::to_string(t->data()->size()) +
+                    " values but its shape needs " + std::to_string(elements));
+    nt.data.assign(t->data()->begin(), t->data()->end());
+    out.push_back(std::move(nt));
+  }
+  return Status::ok();
+}
+
+/// Writes all of `size` bytes, retrying short writes.
+bool writeAll(int fd, const uint8_t *bytes, size_t size) {
+  while (size) {
+    ssize_t n = ::write(fd, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+} // namespace
+
+Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+  auto params = buildTensors(fbb, data.parameters);
+  auto optState = buildTensors(fbb, data.optimizerState);
+  auto bnStats = buildTensors(fbb, data.batchNormStats);
+  auto rng = fbb.CreateVector(data.rngState);
+  auto name = fbb.CreateString(data.modelName);
+  fb::CheckpointBuilder cb(fbb);
+  cb.add_schema_version(kCheckpointSchemaVersion);
+  cb.add_model_hash(data.modelHash);
+  cb.add_model_name(name);
+  cb.add_epoch(data.epoch);
+  cb.add_step(data.step);
+  cb.add_rng_state(rng);
+  cb.add_parameters(params);
+  cb.add_optimizer_state(optState);
+  cb.add_batchnorm_stats(bnStats);
+  fb::FinishCheckpointBuffer(fbb, cb.Finish());
+
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::errnoError(tmp, "cannot create checkpoint");
+  bool written = writeAll(fd, fbb.GetBufferPointer(), fbb.GetSize()) &&
+                 ::fsync(fd) == 0;
+  Status status = written ? Status::ok()
+                          : Status::errnoError(tmp, "cannot write checkpoint");
+  if (::close(fd) != 0 && status)
+    status = Status::errnoError(tmp, "cannot write checkpoint");
+  if (status && ::rename(tmp.c_str(), path.c_str()) != 0)
+    status = Status::errnoError(path, "cannot replace checkpoint");
+  if (!status)
+    ::unlink(tmp.c_str());
+  return status;
+}
+
+Status readCheckpoint(const std::string &path, uint64_t expectedHash,
+                      const std::string &expectedName, CheckpointData &out) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return Status::errnoError(path, "cannot open checkpoint");
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
+    bytes.insert(bytes.end(), chunk, chunk + n);
+  bool readError = std::ferror(f);
+  std::fclose(f);
+  if (readError)
+    return Status::errnoError(path, "cannot read checkpoint");
+  if (bytes.size() < 8 ||
+      !flatbuffers::BufferHasIdentifier(bytes.data(),
+                                        fb::CheckpointIdentifier()))
+    return Status::fileError(path, "not a Kiln checkpoint (bad header)");
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!fb::VerifyCheckpointBuffer(verifier))
+    return Status::fileError(path,
+                             "checkpoint is truncated or corrupt (" +
+                                 std::to_string(bytes.size()) + " bytes)");
+  const fb::Checkpoint *ckpt = fb::GetCheckpoint(bytes.data());
+  if (ckpt->schema_version() != kCheckpointSchemaVersion)
+    return Status::fileError(
+        path, "checkpoint schema version " +
+                  std::to_string(ckpt->schema_version()) +
+                  " is not the supported version " +
+                  std::to_string(kCheckpointSchemaVersion));
+  std::string name = ckpt->model_name() ? ckpt->model_name()->str() : "";
+  if (expectedHash && ckpt->model_hash() != expectedHash) {
+    std::ostringstream os;
+    os << "checkpoint belongs to model '" << name << "' (hash " << std::hex
+       << ckpt->model_hash() << "), not to '" << expectedName << "' (hash "
+       << expectedHash << ")";
+    return Status::fileError(path, os.str());
+  }
+  CheckpointData data;
+  data.modelHash = ckpt->model_hash();
+  data.modelName = name;
+  data.epoch = ckpt->epoch();
+  data.step = ckpt->step();
+  if (ckpt->rng_state())
+    data.rngState.assign(ckpt->rng_state()->begin(), ckpt->rng_state()->end());
+  if (Status s = readTensors(path, "parameter", ckpt->parameters(),
+                             data.parameters);
+      !s)
+    return s;
+  if (Status s = readTensors(path, "optimizer-state", ckpt->optimizer_state(),
+                             data.optimizerState);
+      !s)
+    return s;
+  if (Status s = readTensors(path, "batchnorm", ckpt->batchnorm_stats(),
+                             data.batchNormStats);
+      !s)
+    return s;
+  out = std::move(data);
+  return Status::ok();
+}
+
+} // namespace rt
+} // namespace kiln
