@@ -66,6 +66,58 @@ TEST(ShapeRules, Conv2DErrors) {
   EXPECT_NE(chans.error.find("3 channels"), std::string::npos);
 }
 
+// Tests report 002's Conv1D stack: 28 steps of 28 features, k=2, pool 2.
+TEST(ShapeRules, Conv1DAndPool1D) {
+  ShapeResult c = conv1d({kDynamic, 28, 28}, {2, 28, 236}, 1, 1, Pad{});
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.dims, (Dims{kDynamic, 27, 236}));
+  ShapeResult p = pool1d(c.dims, 2, 2, Pad{});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.dims, (Dims{kDynamic, 13, 236}));
+}
+
+// Tests report 004 Model 1's tail: 3x3x128 flattens to 1152 for dense 128.
+TEST(ShapeRules, PoolFlattenDense) {
+  ShapeResult p = pool2d({kDynamic, 7, 7, 128}, {2, 2}, {2, 2}, {Pad{}, Pad{}});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.dims, (Dims{kDynamic, 3, 3, 128}));
+  ShapeResult f = flatten(p.dims);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f.dims, (Dims{kDynamic, 1152}));
+  ShapeResult d = dense(f.dims, {1152, 128});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d.dims, (Dims{kDynamic, 128}));
+  EXPECT_FALSE(dense({kDynamic, 3, 3, 128}, {1152, 128}).ok());
+  EXPECT_FALSE(dense(f.dims, {1000, 128}).ok());
+}
+
+// Tests reshape with an inferred extent, and the element-count check.
+TEST(ShapeRules, Reshape) {
+  ShapeResult r = reshape({kDynamic, 28, 28, 1}, {28, -1});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.dims, (Dims{kDynamic, 28, 28}));
+  EXPECT_FALSE(reshape({kDynamic, 28, 28, 1}, {27, -1}).ok());
+  EXPECT_FALSE(reshape({kDynamic, 28, 28, 1}, {-1, -1}).ok());
+}
+
+// Tests residual add, concat on channels, padding and global pooling.
+TEST(ShapeRules, GraphOps) {
+  EXPECT_TRUE(sameShape({kDynamic, 8, 8, 4}, {kDynamic, 8, 8, 4}).ok());
+  EXPECT_FALSE(sameShape({kDynamic, 8, 8, 4}, {kDynamic, 8, 8, 5}).ok());
+  ShapeResult c = concat({{kDynamic, 8, 8, 4}, {kDynamic, 8, 8, 6}}, -1);
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(c.dims, (Dims{kDynamic, 8, 8, 10}));
+  EXPECT_FALSE(concat({{kDynamic, 8, 8, 4}, {kDynamic, 7, 8, 6}}, 3).ok());
+  ShapeResult z = zeroPad({kDynamic, 28, 28, 3}, {Pad{2, 2}, Pad{2, 2}});
+  ASSERT_TRUE(z.ok());
+  EXPECT_EQ(z.dims, (Dims{kDynamic, 32, 32, 3}));
+  ShapeResult g = globalPool({kDynamic, 4, 4, 64});
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g.dims, (Dims{kDynamic, 64}));
+  EXPECT_TRUE(channelParam({kDynamic, 4, 4, 64}, {64}).ok());
+  EXPECT_FALSE(channelParam({kDynamic, 4, 4, 64}, {32}).ok());
+}
+
 TEST(ShapeRules, FormatDims) {
   EXPECT_EQ(formatDims({kDynamic, 28, 28, 1}), "?x28x28x1");
 }

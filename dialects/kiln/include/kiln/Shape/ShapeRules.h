@@ -63,6 +63,48 @@ ShapeResult conv2d(const Dims &input, const Dims &filter,
                    std::array<int64_t, 2> strides,
                    std::array<int64_t, 2> dilations, std::array<Pad, 2> pads);
 
+/// 1-D convolution. input NWC (steps x features), filter WIO, result NWO.
+ShapeResult conv1d(const Dims &input, const Dims &filter, int64_t stride,
+                   int64_t dilation, Pad pad);
+
+/// 2-D max/average pooling of an NHWC input with a (H, W) window; channels
+/// are kept.
+ShapeResult pool2d(const Dims &input, std::array<int64_t, 2> window,
+                   std::array<int64_t, 2> strides, std::array<Pad, 2> pads);
+
+/// 1-D pooling of an NWC input.
+ShapeResult pool1d(const Dims &input, int64_t window, int64_t stride, Pad pad);
+
+/// Global average pooling: NHWC -> NC, or NWC -> NC.
+ShapeResult globalPool(const Dims &input);
+
+/// Dense (fully connected): input N x K, weights K x M -> N x M.
+ShapeResult dense(const Dims &input, const Dims &weights);
+
+/// Flatten: N x d1 x ... x dk -> N x (d1 * ... * dk). The batch is kept.
+ShapeResult flatten(const Dims &input);
+
+/// Reshape of the non-batch extents to `target` (one entry may be -1, to be
+/// inferred); the element count per example must be preserved.
+ShapeResult reshape(const Dims &input, const Dims &target);
+
+/// Zero padding of the spatial extents of NHWC (two pads) or NWC (one pad).
+ShapeResult zeroPad(const Dims &input, const std::vector<Pad> &pads);
+
+/// Elementwise op of two operands of the same shape (residual add).
+ShapeResult sameShape(const Dims &lhs, const Dims &rhs);
+
+/// Concatenation along `axis` (negative counts from the end); all other
+/// extents must agree.
+ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis);
+
+/// A per-channel parameter (bias, BatchNorm scale/offset/statistics) of a
+/// value whose channels are innermost: checks `param` is [C].
+ShapeResult channelParam(const Dims &value, const Dims &param);
+
+/// Number of elements of a static shape, or -1 when any extent is dynamic.
+int64_t numElements(const Dims &dims);
+
 } // namespace shape
 } // namespace kiln
 
