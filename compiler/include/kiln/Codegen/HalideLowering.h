@@ -1,0 +1,80 @@
+//===- HalideLowering.h - Kiln kernels as Halide algorithms -----*- C++ -*-===//
+//
+// Turns one kernel (a block of kiln ops whose terminator yields the kernel's
+// results) into a Halide algorithm: one Func per op, in Halide's dimension
+// order (innermost first, so an NHWC tensor is indexed (c, x, y, n)). Only
+// the algorithm is built here; ScheduleApply.h schedules it from data.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_HALIDELOWERING_H
+#define KILN_CODEGEN_HALIDELOWERING_H
+
+#include "mlir/IR/Block.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace codegen {
+
+/// One argument of a kernel, in block-argument order: a tensor (an image
+/// parameter of the tensor's rank) or a scalar (lr: f32, step: i64).
+struct KernelArg {
+  enum class Kind { Tensor, F32, I64 } kind;
+  Halide::ImageParam image;
+  Halide::Param<float> f32;
+  Halide::Param<int64_t> i64;
+  /// The tensor's shape in kiln (row-major) order; -1 for the dynamic batch.
+  std::vector<int64_t> shape;
+};
+
+/// The family of a reduction op, which decides how ScheduleApply places it.
+enum class AnchorKind {
+  /// A windowed reduction producing channels innermost: conv2d, conv1d.
+  Conv,
+};
+
+/// A reduction op of a kernel and the Funcs its schedule touches.
+struct Anchor {
+  AnchorKind kind;
+  /// The op's Func: a pure initial value and one update over `rdom`.
+  Halide::Func func;
+  Halide::RDom rdom;
+  /// The input as the reduction reads it (padded where the op pads);
+  /// scheduled as a staging buffer.
+  Halide::Func input;
+  /// Whether `input` is computed (e.g. padded) rather than a kernel
+  /// argument, so that it can be staged.
+  bool inputIsComputed = false;
+  /// The weights as the reduction reads them; staged with `.in()`.
+  Halide::Func weights;
+};
+
+/// A kernel's Halide algorithm.
+struct HalideKernel {
+  std::string name;
+  std::vector<KernelArg> args;
+  /// Result Funcs in yield order; each wraps the value the kernel yields so
+  /// that a schedule can tile it independently of the op that produced it.
+  std::vector<Halide::Func> outputs;
+  /// Static result shapes (kiln order, -1 for the batch).
+  std::vector<std::vector<int64_t>> outputShapes;
+  std::vector<Anchor> anchors;
+
+  /// The Halide arguments in order, for compiling the pipeline.
+  std::vector<Halide::Argument> arguments() const;
+};
+
+/// Builds the Halide algorithm of `body`. Unsupported ops or types are
+/// reported as errors at the op's location and the result is a failure.
+mlir::FailureOr<HalideKernel> lowerToHalide(mlir::Block &body,
+                                            const std::string &name);
+
+} // namespace codegen
+} // namespace kiln
+
+#endif // KILN_CODEGEN_HALIDELOWERING_H

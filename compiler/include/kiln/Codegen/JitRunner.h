@@ -1,0 +1,61 @@
+//===- JitRunner.h - Run a kernel through Halide's JIT ----------*- C++ -*-===//
+//
+// Compiles a scheduled kernel for the host with Halide's JIT and runs it on
+// row-major float tensors: what the tests (against the reference
+// interpreter) and kiln-tune (timing candidates) both need.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_JITRUNNER_H
+#define KILN_CODEGEN_JITRUNNER_H
+
+#include "kiln/Codegen/HalideLowering.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln {
+namespace codegen {
+
+/// A row-major float tensor (kiln order: outermost extent first).
+struct HostTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+/// One value per kernel argument, in argument order: a tensor, or a scalar
+/// for f32/i64 arguments.
+struct JitArg {
+  HostTensor tensor;
+  double scalar = 0;
+};
+
+/// A kernel compiled for the host.
+class JitKernel {
+public:
+  /// Compiles `kernel` (already scheduled) for `target`. On failure,
+  /// `error()` says why.
+  JitKernel(HalideKernel &kernel, const Halide::Target &target);
+
+  const std::string &error() const { return message; }
+
+  /// Runs the kernel with `batch` as the dynamic extent of every output
+  /// and returns the outputs in yield order; empty on failure (see error()).
+  std::vector<HostTensor> run(const std::vector<JitArg> &args, int64_t batch);
+
+  /// Runs the kernel `iterations` times on `args` and returns the fastest
+  /// time in seconds (the outputs are discarded).
+  double time(const std::vector<JitArg> &args, int64_t batch, int iterations);
+
+private:
+  HalideKernel &kernel;
+  Halide::Target target;
+  Halide::Pipeline pipeline;
+  std::string message;
+};
+
+} // namespace codegen
+} // namespace kiln
+
+#endif // KILN_CODEGEN_JITRUNNER_H

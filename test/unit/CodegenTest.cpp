@@ -1,0 +1,194 @@
+//===- CodegenTest.cpp - Halide kernels against plain loops ---------------===//
+
+#include "kiln/Codegen/HalideLowering.h"
+#include "kiln/Codegen/JitRunner.h"
+#include "kiln/Codegen/ScheduleApply.h"
+#include "kiln/IR/KilnDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+using namespace kiln;
+using namespace kiln::codegen;
+
+namespace {
+
+/// Parses `source` and keeps the module alive for the test.
+class KernelFixture : public ::testing::Test {
+protected:
+  KernelFixture() {
+    context.loadDialect<KilnDialect, mlir::func::FuncDialect>();
+  }
+
+  mlir::Block &parse(const char *source) {
+    module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+    EXPECT_TRUE(module);
+    auto func = *module->getOps<mlir::func::FuncOp>().begin();
+    return func.getBody().front();
+  }
+
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+};
+
+HostTensor randomTensor(std::vector<int64_t> shape, unsigned seed) {
+  HostTensor t{std::move(shape), {}};
+  int64_t n = 1;
+  for (int64_t d : t.shape)
+    n *= d;
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (int64_t i = 0; i < n; ++i)
+    t.data.push_back(dist(gen));
+  return t;
+}
+
+/// NHWC x HWIO convolution with explicit padding, then ReLU: the plain loop
+/// the Halide kernel must agree with.
+HostTensor convReluLoop(const HostTensor &in, const HostTensor &w, int sy,
+                        int sx, int padTop, int padLeft, int outH, int outW) {
+  int64_t n = in.shape[0], h = in.shape[1], wd = in.shape[2],
+          ci = in.shape[3];
+  int64_t kh = w.shape[0], kw = w.shape[1], co = w.shape[3];
+  HostTensor out{{n, outH, outW, co}, {}};
+  out.data.assign(n * outH * outW * co, 0.0f);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < outH; ++oy)
+      for (int64_t ox = 0; ox < outW; ++ox)
+        for (int64_t o = 0; o < co; ++o) {
+          double acc = 0;
+          for (int64_t ky = 0; ky < kh; ++ky)
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t iy = oy * sy + ky - padTop, ix = ox * sx + kx - padLeft;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= wd)
+                continue;
+              for (int64_t c = 0; c < ci; ++c)
+                acc += in.data[((b * h + iy) * wd + ix) * ci + c] *
+                       w.data[((ky * kw + kx) * ci + c) * co + o];
+            }
+          out.data[((b * outH + oy) * outW + ox) * co + o] =
+              static_cast<float>(std::max(acc, 0.0));
+        }
+  return out;
+}
+
+double maxRelError(const HostTensor &a, const HostTensor &b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    double denom = std::max(1.0, std::fabs(static_cast<double>(b.data[i])));
+    worst = std::max(worst, std::fabs(a.data[i] - b.data[i]) / denom);
+  }
+  return worst;
+}
+
+const char *kConvRelu = R"mlir(
+func.func @k(%x: tensor<?x14x13x8xf32>, %w: tensor<3x3x8x32xf32>) -> tensor<?x7x7x32xf32> {
+  %y = kiln.conv2d %x, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
+      : (tensor<?x14x13x8xf32>, tensor<3x3x8x32xf32>) -> tensor<?x7x7x32xf32>
+  %r = kiln.relu %y : tensor<?x7x7x32xf32>
+  return %r : tensor<?x7x7x32xf32>
+}
+)mlir";
+
+// Tests a padded, strided conv + ReLU kernel under the heuristic schedule
+// and under explicit tiles, on AVX2 and AVX-512, at batch 3 and 1.
+TEST_F(KernelFixture, ConvReluMatchesLoop) {
+  mlir::Block &body = parse(kConvRelu);
+  HostTensor x = randomTensor({3, 14, 13, 8}, 1);
+  HostTensor w = randomTensor({3, 3, 8, 32}, 2);
+  HostTensor expected = convReluLoop(x, w, 2, 2, 1, 1, 7, 7);
+  HostTensor x1 = x;
+  x1.shape[0] = 1;
+  x1.data.resize(14 * 13 * 8);
+  HostTensor expected1 = convReluLoop(x1, w, 2, 2, 1, 1, 7, 7);
+
+  std::string error;
+  std::vector<Schedule> schedules = {
+      *Schedule::parse("v8 t2x3 u2 stage rf0 pb gpu32x4", error),
+      *Schedule::parse("v16 t1x7 u1 nostage rf0 pr gpu32x4", error)};
+  for (const char *targetName :
+       {"x86-64-linux-avx2-fma-f16c-sse41",
+        "x86-64-linux-avx2-avx512-avx512_skylake-fma-f16c-sse41"}) {
+    Halide::Target target(targetName);
+    mlir::FailureOr<HalideKernel> probe = lowerToHalide(body, "probe");
+    ASSERT_TRUE(mlir::succeeded(probe));
+    std::vector<Schedule> all = schedules;
+    all.push_back(heuristicSchedule(*probe, target));
+    for (const Schedule &schedule : all) {
+      mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+      ASSERT_TRUE(mlir::succeeded(kernel));
+      ASSERT_EQ(applySchedule(*kernel, schedule, target), "");
+      JitKernel jit(*kernel, target);
+      ASSERT_EQ(jit.error(), "");
+      std::vector<HostTensor> out = jit.run({{x, 0}, {w, 0}}, 3);
+      ASSERT_EQ(out.size(), 1u) << jit.error();
+      EXPECT_EQ(out[0].shape, (std::vector<int64_t>{3, 7, 7, 32}));
+      EXPECT_LT(maxRelError(out[0], expected), 1e-4)
+          << targetName << " " << schedule.toString();
+      std::vector<HostTensor> out1 = jit.run({{x1, 0}, {w, 0}}, 1);
+      ASSERT_EQ(out1.size(), 1u) << jit.error();
+      EXPECT_LT(maxRelError(out1[0], expected1), 1e-4);
+    }
+  }
+}
+
+// Tests that each Halide autoscheduler schedules the same kernel correctly.
+TEST_F(KernelFixture, AutoschedulersMatchLoop) {
+  // Adams2019's full beam search takes minutes on two cores; its greedy
+  // form exercises the same plugin path in a fraction of a second.
+  setenv("HL_BEAM_SIZE", "1", /*overwrite=*/0);
+  mlir::Block &body = parse(kConvRelu);
+  HostTensor x = randomTensor({2, 14, 13, 8}, 3);
+  HostTensor w = randomTensor({3, 3, 8, 32}, 4);
+  HostTensor expected = convReluLoop(x, w, 2, 2, 1, 1, 7, 7);
+  Halide::Target target("x86-64-linux-avx2-fma-f16c-sse41");
+  for (const char *name : {"Adams2019", "Mullapudi2016", "Li2018"}) {
+    mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+    ASSERT_TRUE(mlir::succeeded(kernel));
+    Schedule schedule;
+    schedule.autoscheduler = name;
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(applySchedule(*kernel, schedule, target, /*batchEstimate=*/2),
+              "")
+        << name;
+    std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - start;
+    std::printf("%s scheduled in %.2f s\n", name, took.count());
+    JitKernel jit(*kernel, target);
+    ASSERT_EQ(jit.error(), "");
+    std::vector<HostTensor> out = jit.run({{x, 0}, {w, 0}}, 2);
+    ASSERT_EQ(out.size(), 1u) << jit.error();
+    EXPECT_LT(maxRelError(out[0], expected), 1e-4) << name;
+  }
+}
+
+// Tests that schedules survive their text form and bad text is refused.
+TEST(Schedule, TextRoundTrip) {
+  Schedule s;
+  s.vectorWidth = 16;
+  s.tileInner = 4;
+  s.tileOuter = 5;
+  s.unrollReduction = 2;
+  s.rfactor = 8;
+  s.parallelBatch = false;
+  std::string error;
+  std::optional<Schedule> back = Schedule::parse(s.toString(), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(*back, s);
+  EXPECT_FALSE(Schedule::parse("v16 t0x5", error));
+  EXPECT_FALSE(Schedule::parse("v16 bogus", error));
+  EXPECT_NE(error.find("bogus"), std::string::npos);
+  EXPECT_FALSE(Schedule::parse("auto:Nope", error));
+  EXPECT_TRUE(Schedule::parse("auto:Adams2019", error));
+}
+
+} // namespace
