@@ -32,4 +32,10 @@ class Kiln_Op<string mnemonic, list<Trait> traits = []>
 /// A ranked float32 tensor, the value type of every kiln op.
 def Kiln_Tensor : RankedTensorOf<[F32]>;
 
+/// A loss or metric: a rank-0 float32 tensor. Buildable, so ops returning it
+/// need not spell the type.
+def Kiln_Scalar : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
+
 #endif // KILN_IR_KILNBASE_TD
