@@ -3,10 +3,12 @@
 #include "kiln/Codegen/HalideLowering.h"
 
 #include "kiln/IR/KilnOps.h"
+#include "kiln/runtime/CounterRng.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -33,17 +35,111 @@ std::vector<Halide::Argument> HalideKernel::arguments() const {
 
 namespace {
 
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::Var;
+
 /// Pure variables for a rank-`rank` Func, innermost first.
-std::vector<Halide::Var> makeVars(size_t rank) {
+std::vector<Var> makeVars(size_t rank) {
   static const char *names[] = {"c", "x", "y", "n", "d4", "d5"};
-  std::vector<Halide::Var> vars;
+  std::vector<Var> vars;
   for (size_t i = 0; i < rank; ++i)
     vars.emplace_back(i < 6 ? names[i] : "d" + std::to_string(i));
   return vars;
 }
 
-std::vector<Halide::Expr> asExprs(const std::vector<Halide::Var> &vars) {
-  return std::vector<Halide::Expr>(vars.begin(), vars.end());
+std::vector<Expr> asExprs(const std::vector<Var> &vars) {
+  return std::vector<Expr>(vars.begin(), vars.end());
+}
+
+int asInt(int64_t v) { return static_cast<int>(v); }
+
+float asFloat(const llvm::APFloat &v) { return v.convertToFloat(); }
+
+/// Extents of a tensor type in Halide order (innermost first); the dynamic
+/// batch is -1.
+std::vector<int64_t> halideExtents(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  std::vector<int64_t> e(tensor.getShape().rbegin(), tensor.getShape().rend());
+  for (int64_t &d : e)
+    if (ShapedType::isDynamic(d))
+      d = -1;
+  return e;
+}
+
+/// The geometry of a sliding window over 1 or 2 spatial dimensions, in
+/// Halide order (index 0 = x, the innermost spatial dimension).
+struct Window {
+  int spatial = 0;
+  std::vector<int> kernel, stride, dilation, padBefore, inExtent, outExtent;
+};
+
+/// Builds a Window from attributes in kiln order: (H, W) arrays for 2-D,
+/// scalars for 1-D; `padding` is (top, bottom, left, right) or (left, right).
+Window makeWindow(ArrayRef<int64_t> kernelHW, ArrayRef<int64_t> strideHW,
+                  ArrayRef<int64_t> dilationHW, ArrayRef<int64_t> padding,
+                  ArrayRef<int64_t> inHW, ArrayRef<int64_t> outHW) {
+  Window w;
+  w.spatial = static_cast<int>(kernelHW.size());
+  for (int i = w.spatial - 1; i >= 0; --i) {
+    w.kernel.push_back(asInt(kernelHW[i]));
+    w.stride.push_back(asInt(strideHW[i]));
+    w.dilation.push_back(dilationHW.empty() ? 1 : asInt(dilationHW[i]));
+    w.padBefore.push_back(asInt(padding[2 * i]));
+    w.inExtent.push_back(asInt(inHW[i]));
+    w.outExtent.push_back(asInt(outHW[i]));
+  }
+  return w;
+}
+
+/// The spatial extents (kiln order) of an NHWC / NWC tensor type.
+SmallVector<int64_t> spatialOf(Type type) {
+  auto shape = cast<RankedTensorType>(type).getShape();
+  return SmallVector<int64_t>(shape.begin() + 1, shape.end() - 1);
+}
+
+/// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float
+/// resolution at the scale of gelu's result); Halide has no erf.
+Expr erfApprox(Expr x) {
+  Expr s = Halide::select(x < 0, -1.0f, 1.0f);
+  Expr a = Halide::abs(x);
+  Expr t = 1.0f / (1.0f + 0.3275911f * a);
+  Expr poly = t * (0.254829592f +
+                   t * (-0.284496736f +
+                        t * (1.421413741f +
+                             t * (-1.453152027f + t * 1.061405429f))));
+  return s * (1.0f - poly * Halide::exp(-a * a));
+}
+
+/// Unsigned constants (Halide's Expr has no unambiguous unsigned
+/// constructor).
+Expr u32(uint32_t v) { return Halide::Internal::make_const(Halide::UInt(32), v); }
+Expr u64(uint64_t v) { return Halide::Internal::make_const(Halide::UInt(64), v); }
+
+/// Philox-4x32-10 as Halide expressions: the same rounds as
+/// kiln::rng::philox4x32 (runtime/include/kiln/runtime/CounterRng.h), which
+/// the tests compare against. Returns the first output word.
+Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, uint64_t seed) {
+  uint32_t k0 = static_cast<uint32_t>(seed),
+           k1 = static_cast<uint32_t>(seed >> 32);
+  for (int round = 0; round < rng::kPhiloxRounds; ++round) {
+    if (round) {
+      k0 += rng::kPhiloxW0;
+      k1 += rng::kPhiloxW1;
+    }
+    Expr p0 = Halide::cast<uint64_t>(c0) * u64(rng::kPhiloxM0);
+    Expr p1 = Halide::cast<uint64_t>(c2) * u64(rng::kPhiloxM1);
+    Expr hi0 = Halide::cast<uint32_t>(p0 >> 32), lo0 = Halide::cast<uint32_t>(p0);
+    Expr hi1 = Halide::cast<uint32_t>(p1 >> 32), lo1 = Halide::cast<uint32_t>(p1);
+    Expr n0 = hi1 ^ c1 ^ u32(k0);
+    Expr n2 = hi0 ^ c3 ^ u32(k1);
+    c0 = n0;
+    c1 = lo1;
+    c2 = n2;
+    c3 = lo0;
+  }
+  return c0;
 }
 
 /// Builds the Funcs of one kernel body, op by op.
@@ -54,107 +150,1000 @@ public:
   LogicalResult run(Block &body);
 
 private:
-  /// The Func holding `value`, which must have been lowered already.
-  Halide::Func get(Value value) { return funcs.lookup(value); }
+  Func get(Value value) { return funcs.lookup(value); }
+  void set(Value value, Func f) { funcs[value] = f; }
 
-  LogicalResult lowerConv2D(Conv2DOp op);
-  LogicalResult lowerRelu(ReluOp op);
+  /// The batch extent of this kernel's run, read from the first tensor
+  /// argument with a dynamic batch.
+  FailureOr<Expr> batchExtent(Operation *op);
 
-  /// Zero-pads a (c, x, y, n) Func of extents (C, W, H) by `pads` =
-  /// (top, bottom, left, right), indexed from 0 in the padded frame.
-  Halide::Func padSpatial(Halide::Func in, int64_t channels, int64_t width,
-                          int64_t height, ArrayRef<int64_t> pads);
+  /// Zero-pads the spatial dims of a (c, x[, y], n) Func by `w`'s
+  /// padding; the result is indexed from 0 in the padded frame.
+  Func padSpatial(Func in, int64_t channels, const Window &w);
+
+  /// Flat row-major index of a Func element whose non-batch extents (Halide
+  /// order) are `extents`.
+  Expr flatIndex(const std::vector<Var> &vars,
+                 const std::vector<int64_t> &extents);
+
+  LogicalResult lowerConv(Operation *op, Value input, Value filter,
+                          const Window &w);
+  LogicalResult lowerConvGradInput(Operation *op, Value gradOut,
+                                   Value filter, const Window &w);
+  LogicalResult lowerConvGradFilter(Operation *op, Value input, Value gradOut,
+                                    const Window &w);
+  LogicalResult lowerPool(Operation *op, Value input, const Window &w,
+                          bool isMax);
+  LogicalResult lowerMaxPoolGrad(Operation *op, Value gradOut, Value input,
+                                 const Window &w);
+  LogicalResult lowerAvgPoolGrad(Operation *op, Value gradOut,
+                                 const Window &w);
+  LogicalResult lowerElementwise(Operation *op);
+  LogicalResult lowerOp(Operation *op);
+
+  /// Records `op`'s first result as a reduction anchor.
+  void addAnchor(Operation *op, AnchorKind kind, Func func, RDom rdom,
+                 Func input, bool inputIsComputed, Func weights,
+                 bool weightsIsComputed);
+
+  /// Finds the output an anchor reaches through elementwise ops only.
+  int fusedOutputOf(Value value, Operation *terminator);
+
+  /// The ops anchors came from, parallel to kernel.anchors.
+  std::vector<Operation *> anchorOps;
 
   HalideKernel &kernel;
-  llvm::DenseMap<Value, Halide::Func> funcs;
+  llvm::DenseMap<Value, Func> funcs;
 };
 
-Halide::Func Lowering::padSpatial(Halide::Func in, int64_t channels,
-                                  int64_t width, int64_t height,
-                                  ArrayRef<int64_t> pads) {
-  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+FailureOr<Expr> Lowering::batchExtent(Operation *op) {
+  for (KernelArg &arg : kernel.args)
+    if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty() &&
+        arg.shape[0] < 0)
+      return Expr(arg.image.dim(static_cast<int>(arg.shape.size()) - 1)
+                      .extent());
+  for (KernelArg &arg : kernel.args)
+    if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty())
+      return Expr(asInt(arg.shape[0]));
+  return op->emitError("kernel has no tensor argument to take the batch from");
+}
+
+Func Lowering::padSpatial(Func in, int64_t channels, const Window &w) {
+  if (llvm::all_of(w.padBefore, [](int p) { return p == 0; }) &&
+      llvm::none_of(llvm::seq<int>(0, w.spatial), [&](int i) {
+        // Windows may also read past the end (bottom/right padding).
+        return (w.outExtent[i] - 1) * w.stride[i] +
+                   (w.kernel[i] - 1) * w.dilation[i] >=
+               w.inExtent[i];
+      }))
     return in;
-  Halide::Func bounded = Halide::BoundaryConditions::constant_exterior(
-      in, 0.0f,
-      {{0, static_cast<int>(channels)},
-       {0, static_cast<int>(width)},
-       {0, static_cast<int>(height)},
-       {Halide::Expr(), Halide::Expr()}});
-  Halide::Func padded(in.name() + "_padded");
-  Halide::Var c("c"), x("x"), y("y"), n("n");
-  padded(c, x, y, n) = bounded(c, x - static_cast<int>(pads[2]),
-                               y - static_cast<int>(pads[0]), n);
+  Halide::Region bounds = {{0, asInt(channels)}};
+  for (int i = 0; i < w.spatial; ++i)
+    bounds.push_back({0, w.inExtent[i]});
+  bounds.push_back({Expr(), Expr()});
+  Func bounded = Halide::BoundaryConditions::constant_exterior(in, 0.0f, bounds);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  std::vector<Expr> at = asExprs(v);
+  for (int i = 0; i < w.spatial; ++i)
+    at[1 + i] = v[1 + i] - w.padBefore[i];
+  Func padded(in.name() + "_padded");
+  padded(v) = bounded(at);
   return padded;
 }
 
-LogicalResult Lowering::lowerConv2D(Conv2DOp op) {
-  auto inType = cast<RankedTensorType>(op.getInput().getType());
-  auto filterType = cast<RankedTensorType>(op.getFilter().getType());
-  int64_t height = inType.getDimSize(1), width = inType.getDimSize(2),
-          inChannels = inType.getDimSize(3);
-  int64_t kh = filterType.getDimSize(0), kw = filterType.getDimSize(1);
-  ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
+Expr Lowering::flatIndex(const std::vector<Var> &vars,
+                         const std::vector<int64_t> &extents) {
+  Expr index = Halide::cast<int64_t>(vars.back());
+  for (int d = static_cast<int>(vars.size()) - 2; d >= 0; --d)
+    index = index * static_cast<int>(extents[d]) + vars[d];
+  return index;
+}
 
-  Halide::Func unpadded = get(op.getInput());
-  Halide::Func input = padSpatial(unpadded, inChannels, width, height,
-                                  op.getPadding());
-  Halide::Func filter = get(op.getFilter());
-  Halide::Func conv("conv2d");
-  Halide::Var c("c"), x("x"), y("y"), n("n");
-  // Reduction over (input channel, kernel column, kernel row), channel
-  // innermost so the schedule can vectorise over output channels and
-  // accumulate a register tile across the whole reduction.
-  Halide::RDom r(0, static_cast<int>(inChannels), 0, static_cast<int>(kw), 0,
-                 static_cast<int>(kh), "r");
-  conv(c, x, y, n) = 0.0f;
-  // Filter HWIO is (o, i, kx, ky) in Halide order.
-  conv(c, x, y, n) +=
-      filter(c, r.x, r.y, r.z) *
-      input(r.x, x * static_cast<int>(strides[1]) +
-                     r.y * static_cast<int>(dilations[1]),
-            y * static_cast<int>(strides[0]) +
-                r.z * static_cast<int>(dilations[0]),
-            n);
-  funcs[op.getOutput()] = conv;
-  kernel.anchors.push_back({AnchorKind::Conv, conv, r, input,
-                            input.name() != unpadded.name(), filter});
+LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
+                                  const Window &w) {
+  int64_t inChannels = cast<RankedTensorType>(input.getType()).getShape().back();
+  Func unpadded = get(input);
+  Func in = padSpatial(unpadded, inChannels, w);
+  Func weights = get(filter);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  // Reduction over (input channel, kernel x[, kernel y]), channel innermost
+  // so the schedule vectorises over output channels and keeps a register
+  // tile of accumulators across the whole reduction.
+  Halide::Region dom = {{0, asInt(inChannels)}};
+  for (int i = 0; i < w.spatial; ++i)
+    dom.push_back({0, w.kernel[i]});
+  RDom r(dom, "r");
+  std::vector<Expr> filterAt = {v[0], r[0]};
+  std::vector<Expr> inAt = {r[0]};
+  for (int i = 0; i < w.spatial; ++i) {
+    filterAt.push_back(r[1 + i]);
+    inAt.push_back(v[1 + i] * w.stride[i] + r[1 + i] * w.dilation[i]);
+  }
+  inAt.push_back(v.back());
+  Func conv("conv");
+  conv(v) = 0.0f;
+  conv(v) += weights(filterAt) * in(inAt);
+  set(op->getResult(0), conv);
+  addAnchor(op, AnchorKind::Conv, conv, r, in,
+                            in.name() != unpadded.name(), weights, false);
   return success();
 }
 
-LogicalResult Lowering::lowerRelu(ReluOp op) {
-  auto type = cast<RankedTensorType>(op.getType());
-  std::vector<Halide::Var> vars = makeVars(type.getRank());
-  Halide::Func relu("relu");
-  relu(vars) = Halide::max(get(op.getInput())(asExprs(vars)), 0.0f);
-  funcs[op.getOutput()] = relu;
+LogicalResult Lowering::lowerConvGradInput(Operation *op, Value gradOut,
+                                           Value filter, const Window &w) {
+  auto filterShape = cast<RankedTensorType>(filter.getType()).getShape();
+  int64_t outChannels = filterShape.back();
+  // Transposed filter (ci, co, kx[, ky]) so the result's channels, the
+  // vectorised dimension, are innermost in the filter too.
+  Func weights = get(filter);
+  std::vector<Var> fv = makeVars(w.spatial + 2);
+  std::vector<Expr> swapped = asExprs(fv);
+  std::swap(swapped[0], swapped[1]);
+  Func transposed("filter_t");
+  transposed(fv) = weights(swapped);
+
+  Halide::Region gBounds = {{0, asInt(outChannels)}};
+  for (int i = 0; i < w.spatial; ++i)
+    gBounds.push_back({0, w.outExtent[i]});
+  gBounds.push_back({Expr(), Expr()});
+  Func g = Halide::BoundaryConditions::constant_exterior(get(gradOut), 0.0f,
+                                                        gBounds);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  Halide::Region dom = {{0, asInt(outChannels)}};
+  for (int i = 0; i < w.spatial; ++i)
+    dom.push_back({0, w.kernel[i]});
+  RDom r(dom, "r");
+  // Input position p receives from output o where o*s + k*d - pad = p.
+  std::vector<Expr> gAt = {r[0]};
+  std::vector<Expr> filterAt = {v[0], r[0]};
+  Expr valid = Halide::Internal::const_true();
+  for (int i = 0; i < w.spatial; ++i) {
+    Expr t = v[1 + i] + w.padBefore[i] - r[1 + i] * w.dilation[i];
+    if (w.stride[i] > 1) {
+      valid = valid && (t % w.stride[i] == 0);
+      gAt.push_back(t / w.stride[i]);
+    } else {
+      gAt.push_back(t);
+    }
+    filterAt.push_back(r[1 + i]);
+  }
+  gAt.push_back(v.back());
+  Func grad("conv_grad_input");
+  grad(v) = 0.0f;
+  Expr term = transposed(filterAt) * g(gAt);
+  grad(v) += Halide::select(valid, term, 0.0f);
+  set(op->getResult(0), grad);
+  addAnchor(op, AnchorKind::Conv, grad, r, g, true, transposed, true);
   return success();
+}
+
+LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
+                                            Value gradOut, const Window &w) {
+  FailureOr<Expr> batch = batchExtent(op);
+  if (failed(batch))
+    return failure();
+  int64_t inChannels = cast<RankedTensorType>(input.getType()).getShape().back();
+  Func in = padSpatial(get(input), inChannels, w);
+  Func g = get(gradOut);
+  // Result (co, ci, kx[, ky]); reduction over output positions and batch.
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  Halide::Region dom;
+  for (int i = 0; i < w.spatial; ++i)
+    dom.push_back({0, w.outExtent[i]});
+  dom.push_back({0, *batch});
+  RDom r(dom, "r");
+  std::vector<Expr> gAt = {v[0]};
+  std::vector<Expr> inAt = {v[1]};
+  for (int i = 0; i < w.spatial; ++i) {
+    gAt.push_back(r[i]);
+    inAt.push_back(r[i] * w.stride[i] + v[2 + i] * w.dilation[i]);
+  }
+  gAt.push_back(r[w.spatial]);
+  inAt.push_back(r[w.spatial]);
+  Func grad("conv_grad_filter");
+  grad(v) = 0.0f;
+  grad(v) += g(gAt) * in(inAt);
+  set(op->getResult(0), grad);
+  addAnchor(op, AnchorKind::BatchReduction, grad, r, in, false, g, false);
+  return success();
+}
+
+LogicalResult Lowering::lowerPool(Operation *op, Value input, const Window &w,
+                                  bool isMax) {
+  Func in = get(input);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  Halide::Region dom;
+  for (int i = 0; i < w.spatial; ++i)
+    dom.push_back({0, w.kernel[i]});
+  RDom r(dom, "r");
+  std::vector<Expr> at = {v[0]};
+  Expr inside = Halide::Internal::const_true();
+  Expr count = 1;
+  for (int i = 0; i < w.spatial; ++i) {
+    Expr p = v[1 + i] * w.stride[i] + r[i] - w.padBefore[i];
+    inside = inside && p >= 0 && p < w.inExtent[i];
+    at.push_back(Halide::clamp(p, 0, w.inExtent[i] - 1));
+    // In-bounds positions of this window (padding is not counted).
+    Expr lo = Halide::max(v[1 + i] * w.stride[i] - w.padBefore[i], 0);
+    Expr hi = Halide::min(v[1 + i] * w.stride[i] - w.padBefore[i] + w.kernel[i],
+                          w.inExtent[i]);
+    count = count * (hi - lo);
+  }
+  at.push_back(v.back());
+  Func pool(isMax ? "max_pool" : "avg_pool");
+  if (isMax) {
+    pool(v) = Halide::maximum(
+        Halide::select(inside, in(at), Halide::Float(32).min()));
+  } else {
+    pool(v) = Halide::sum(Halide::select(inside, in(at), 0.0f)) /
+              Halide::cast<float>(count);
+  }
+  set(op->getResult(0), pool);
+  return success();
+}
+
+LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
+                                         Value input, const Window &w) {
+  Func in = get(input);
+  Func g = get(gradOut);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  // The first maximum of each window (row-major scan: y outer, x inner),
+  // as a flat window index.
+  Halide::Region dom;
+  for (int i = 0; i < w.spatial; ++i)
+    dom.push_back({0, w.kernel[i]});
+  RDom r(dom, "r");
+  std::vector<Expr> at = {v[0]};
+  Expr inside = Halide::Internal::const_true();
+  for (int i = 0; i < w.spatial; ++i) {
+    Expr p = v[1 + i] * w.stride[i] + r[i] - w.padBefore[i];
+    inside = inside && p >= 0 && p < w.inExtent[i];
+    at.push_back(Halide::clamp(p, 0, w.inExtent[i] - 1));
+  }
+  at.push_back(v.back());
+  // Halide's argmax scans the RDom innermost-first (x, then y): the
+  // row-major order of the window, keeping the first maximum. It yields one
+  // index per RDom dimension, combined here into a flat window index.
+  Func argIdx("pool_argidx");
+  {
+    Halide::Tuple t = Halide::argmax(
+        Halide::select(inside, in(at), Halide::Float(32).min()));
+    Expr flat = t[0];
+    if (w.spatial == 2)
+      flat = t[1] * w.kernel[0] + t[0];
+    argIdx(v) = flat;
+  }
+  kernel.reductions.push_back(argIdx);
+  // Each input position gathers from the windows that contain it and chose
+  // it.
+  Halide::Region back;
+  for (int i = 0; i < w.spatial; ++i)
+    back.push_back({0, w.kernel[i]});
+  RDom k(back, "k");
+  std::vector<Expr> gAt = {v[0]};
+  Expr valid = Halide::Internal::const_true();
+  Expr flatK = w.spatial == 2 ? k[1] * w.kernel[0] + k[0] : Expr(k[0]);
+  for (int i = 0; i < w.spatial; ++i) {
+    Expr t = v[1 + i] + w.padBefore[i] - k[i];
+    Expr o = t / w.stride[i];
+    valid = valid && t >= 0 && t % w.stride[i] == 0 && o < w.outExtent[i];
+    gAt.push_back(Halide::clamp(o, 0, w.outExtent[i] - 1));
+  }
+  gAt.push_back(v.back());
+  Func grad("max_pool_grad");
+  grad(v) = Halide::sum(
+      Halide::select(valid && argIdx(gAt) == flatK, g(gAt), 0.0f));
+  set(op->getResult(0), grad);
+  return success();
+}
+
+LogicalResult Lowering::lowerAvgPoolGrad(Operation *op, Value gradOut,
+                                         const Window &w) {
+  Func g = get(gradOut);
+  std::vector<Var> v = makeVars(w.spatial + 2);
+  Halide::Region back;
+  for (int i = 0; i < w.spatial; ++i)
+    back.push_back({0, w.kernel[i]});
+  RDom k(back, "k");
+  std::vector<Expr> gAt = {v[0]};
+  Expr valid = Halide::Internal::const_true();
+  Expr count = 1;
+  for (int i = 0; i < w.spatial; ++i) {
+    Expr t = v[1 + i] + w.padBefore[i] - k[i];
+    Expr o = Halide::clamp(t / w.stride[i], 0, w.outExtent[i] - 1);
+    valid = valid && t >= 0 && t % w.stride[i] == 0 &&
+            t / w.stride[i] < w.outExtent[i];
+    gAt.push_back(o);
+    Expr lo = Halide::max(o * w.stride[i] - w.padBefore[i], 0);
+    Expr hi = Halide::min(o * w.stride[i] - w.padBefore[i] + w.kernel[i],
+                          w.inExtent[i]);
+    count = count * (hi - lo);
+  }
+  gAt.push_back(v.back());
+  Func grad("avg_pool_grad");
+  grad(v) = Halide::sum(
+      Halide::select(valid, g(gAt) / Halide::cast<float>(count), 0.0f));
+  set(op->getResult(0), grad);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  auto outVars = [&](unsigned result = 0) {
+    return makeVars(
+        cast<RankedTensorType>(op->getResult(result).getType()).getRank());
+  };
+  auto def = [&](const char *name, const std::vector<Var> &v, Expr e,
+                 unsigned result = 0) {
+    Func f(name);
+    f(v) = e;
+    set(op->getResult(result), f);
+    return success();
+  };
+  /// Calls operand `i`'s Func at `at`.
+  auto at = [&](unsigned i, const std::vector<Var> &v) {
+    return get(op->getOperand(i))(asExprs(v));
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      // --- convolutions, windows ---------------------------------------
+      .Case([&](Conv2DOp o) {
+        return lowerConv(o, o.getInput(), o.getFilter(),
+                         makeWindow(cast<RankedTensorType>(
+                                        o.getFilter().getType())
+                                        .getShape()
+                                        .take_front(2),
+                                    o.getStrides(), o.getDilations(),
+                                    o.getPadding(), spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())));
+      })
+      .Case([&](Conv1DOp o) {
+        int64_t k = cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
+        return lowerConv(o, o.getInput(), o.getFilter(),
+                         makeWindow({k}, {int64_t(o.getStride())},
+                                    {int64_t(o.getDilation())}, o.getPadding(),
+                                    spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())));
+      })
+      .Case([&](Conv2DGradInputOp o) {
+        return lowerConvGradInput(
+            o, o.getGradOut(), o.getFilter(),
+            makeWindow(cast<RankedTensorType>(o.getFilter().getType())
+                           .getShape()
+                           .take_front(2),
+                       o.getStrides(), o.getDilations(), o.getPadding(),
+                       spatialOf(o.getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](Conv1DGradInputOp o) {
+        int64_t k = cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
+        return lowerConvGradInput(
+            o, o.getGradOut(), o.getFilter(),
+            makeWindow({k}, {int64_t(o.getStride())},
+                       {int64_t(o.getDilation())}, o.getPadding(),
+                       spatialOf(o.getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](Conv2DGradFilterOp o) {
+        return lowerConvGradFilter(
+            o, o.getInput(), o.getGradOut(),
+            makeWindow(o.getKernelHw(), o.getStrides(), o.getDilations(),
+                       o.getPadding(), spatialOf(o.getInput().getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](Conv1DGradFilterOp o) {
+        return lowerConvGradFilter(
+            o, o.getInput(), o.getGradOut(),
+            makeWindow({int64_t(o.getKernelW())}, {int64_t(o.getStride())},
+                       {int64_t(o.getDilation())}, o.getPadding(),
+                       spatialOf(o.getInput().getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](MaxPool2DOp o) {
+        return lowerPool(o, o.getInput(),
+                         makeWindow(o.getWindow(), o.getStrides(), {},
+                                    o.getPadding(),
+                                    spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())),
+                         true);
+      })
+      .Case([&](AvgPool2DOp o) {
+        return lowerPool(o, o.getInput(),
+                         makeWindow(o.getWindow(), o.getStrides(), {},
+                                    o.getPadding(),
+                                    spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())),
+                         false);
+      })
+      .Case([&](MaxPool1DOp o) {
+        return lowerPool(o, o.getInput(),
+                         makeWindow({int64_t(o.getWindow())},
+                                    {int64_t(o.getStride())}, {},
+                                    o.getPadding(),
+                                    spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())),
+                         true);
+      })
+      .Case([&](AvgPool1DOp o) {
+        return lowerPool(o, o.getInput(),
+                         makeWindow({int64_t(o.getWindow())},
+                                    {int64_t(o.getStride())}, {},
+                                    o.getPadding(),
+                                    spatialOf(o.getInput().getType()),
+                                    spatialOf(o.getType())),
+                         false);
+      })
+      .Case([&](MaxPool2DGradOp o) {
+        return lowerMaxPoolGrad(
+            o, o.getGradOut(), o.getInput(),
+            makeWindow(o.getWindow(), o.getStrides(), {}, o.getPadding(),
+                       spatialOf(o.getInput().getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](MaxPool1DGradOp o) {
+        return lowerMaxPoolGrad(
+            o, o.getGradOut(), o.getInput(),
+            makeWindow({int64_t(o.getWindow())}, {int64_t(o.getStride())}, {},
+                       o.getPadding(), spatialOf(o.getInput().getType()),
+                       spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](AvgPool2DGradOp o) {
+        return lowerAvgPoolGrad(
+            o, o.getGradOut(),
+            makeWindow(o.getWindow(), o.getStrides(), {}, o.getPadding(),
+                       o.getInputHw(), spatialOf(o.getGradOut().getType())));
+      })
+      .Case([&](AvgPool1DGradOp o) {
+        return lowerAvgPoolGrad(
+            o, o.getGradOut(),
+            makeWindow({int64_t(o.getWindow())}, {int64_t(o.getStride())}, {},
+                       o.getPadding(), {int64_t(o.getInputW())},
+                       spatialOf(o.getGradOut().getType())));
+      })
+      // --- dense ----------------------------------------------------------
+      .Case([&](DenseOp o) {
+        int64_t k = cast<RankedTensorType>(o.getWeights().getType()).getDimSize(0);
+        Var m("c"), n("x");
+        RDom r(0, asInt(k), "r");
+        Func dense("dense");
+        dense(m, n) = 0.0f;
+        dense(m, n) += get(o.getWeights())(m, r) * get(o.getInput())(r, n);
+        set(o.getOutput(), dense);
+        addAnchor(op, AnchorKind::Conv, dense, r,
+                                  get(o.getInput()), false,
+                                  get(o.getWeights()), false);
+        return success();
+      })
+      .Case([&](DenseGradInputOp o) {
+        int64_t m = cast<RankedTensorType>(o.getWeights().getType()).getDimSize(1);
+        Var k("c"), n("x");
+        Func wt("weights_t");
+        wt(k, Var("m")) = get(o.getWeights())(Var("m"), k);
+        RDom r(0, asInt(m), "r");
+        Func grad("dense_grad_input");
+        grad(k, n) = 0.0f;
+        grad(k, n) += wt(k, r) * get(o.getGradOut())(r, n);
+        set(o.getGradIn(), grad);
+        addAnchor(op, AnchorKind::Conv, grad, r,
+                                  get(o.getGradOut()), false, wt, true);
+        return success();
+      })
+      .Case([&](DenseGradWeightsOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        Var m("c"), k("x");
+        RDom r(0, *batch, "r");
+        Func grad("dense_grad_weights");
+        grad(m, k) = 0.0f;
+        grad(m, k) += get(o.getGradOut())(m, r) * get(o.getInput())(k, r);
+        set(o.getGradWeights(), grad);
+        addAnchor(op, AnchorKind::BatchReduction, grad, r,
+                                  get(o.getInput()), false,
+                                  get(o.getGradOut()), false);
+        return success();
+      })
+      .Case([&](BiasAddOp o) {
+        std::vector<Var> v = outVars();
+        return def("bias_add", v, at(0, v) + get(o.getBias())(v[0]));
+      })
+      .Case([&](BiasGradOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        std::vector<int64_t> e = halideExtents(o.getGradOut().getType());
+        Halide::Region dom;
+        for (size_t d = 1; d + 1 < e.size(); ++d)
+          dom.push_back({0, asInt(e[d])});
+        dom.push_back({0, *batch});
+        RDom r(dom, "r");
+        Var c("c");
+        std::vector<Expr> gAt = {c};
+        for (int i = 0; i < r.dimensions(); ++i)
+          gAt.push_back(r[i]);
+        return def("bias_grad", {c},
+                   Halide::sum(get(o.getGradOut())(gAt)));
+      })
+      // --- normalisation ----------------------------------------------------
+      .Case([&](BatchNormTrainOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        std::vector<int64_t> e = halideExtents(o.getInput().getType());
+        Halide::Region dom;
+        Expr count = *batch;
+        for (size_t d = 1; d + 1 < e.size(); ++d) {
+          dom.push_back({0, asInt(e[d])});
+          count = count * asInt(e[d]);
+        }
+        dom.push_back({0, *batch});
+        RDom r(dom, "r");
+        Var c("c");
+        std::vector<Expr> xAt = {c};
+        for (int i = 0; i < r.dimensions(); ++i)
+          xAt.push_back(r[i]);
+        Func x = get(o.getInput());
+        Expr countF = Halide::cast<float>(count);
+        Func mean("bn_mean"), var("bn_var");
+        mean(c) = Halide::sum(x(xAt)) / countF;
+        Expr centered = x(xAt) - mean(c);
+        var(c) = Halide::sum(centered * centered) / countF;
+        kernel.reductions.push_back(mean);
+        kernel.reductions.push_back(var);
+        std::vector<Var> v = outVars();
+        float eps = asFloat(o.getEpsilon());
+        Expr y = get(o.getGamma())(v[0]) * (at(0, v) - mean(v[0])) /
+                     Halide::sqrt(var(v[0]) + eps) +
+                 get(o.getBeta())(v[0]);
+        def("bn_out", v, y, 0);
+        set(o.getBatchMean(), mean);
+        set(o.getBatchVar(), var);
+        return success();
+      })
+      .Case([&](BatchNormInferOp o) {
+        std::vector<Var> v = outVars();
+        Var c = v[0];
+        float eps = asFloat(o.getEpsilon());
+        Expr y = get(o.getGamma())(c) * (at(0, v) - get(o.getMean())(c)) /
+                     Halide::sqrt(get(o.getVariance())(c) + eps) +
+                 get(o.getBeta())(c);
+        return def("bn_infer", v, y);
+      })
+      .Case([&](BatchNormTrainGradOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        std::vector<int64_t> e = halideExtents(o.getInput().getType());
+        Halide::Region dom;
+        Expr count = *batch;
+        for (size_t d = 1; d + 1 < e.size(); ++d) {
+          dom.push_back({0, asInt(e[d])});
+          count = count * asInt(e[d]);
+        }
+        dom.push_back({0, *batch});
+        RDom r(dom, "r");
+        Var c("c");
+        std::vector<Expr> xAt = {c};
+        for (int i = 0; i < r.dimensions(); ++i)
+          xAt.push_back(r[i]);
+        float eps = asFloat(o.getEpsilon());
+        Func x = get(o.getInput()), g = get(o.getGradOut());
+        Func mean = get(o.getBatchMean()), var = get(o.getBatchVar());
+        Func rstd("bn_rstd");
+        rstd(c) = 1.0f / Halide::sqrt(var(c) + eps);
+        Func dgamma("bn_dgamma"), dbeta("bn_dbeta");
+        dbeta(c) = Halide::sum(g(xAt));
+        dgamma(c) = Halide::sum(g(xAt) * (x(xAt) - mean(c))) * rstd(c);
+        kernel.reductions.push_back(dgamma);
+        kernel.reductions.push_back(dbeta);
+        std::vector<Var> v = outVars();
+        Expr m = Halide::cast<float>(count);
+        Expr xhat = (at(1, v) - mean(v[0])) * rstd(v[0]);
+        Expr dx = get(o.getGamma())(v[0]) * rstd(v[0]) / m *
+                  (m * at(0, v) - dbeta(v[0]) - xhat * dgamma(v[0]));
+        def("bn_grad_in", v, dx, 0);
+        set(o.getGradGamma(), dgamma);
+        set(o.getGradBeta(), dbeta);
+        return success();
+      })
+      .Case([&](MovingAverageOp o) {
+        Var c("c");
+        float mom = asFloat(o.getMomentum());
+        return def("moving_average", {c},
+                   get(o.getRunning())(c) * mom +
+                       get(o.getBatch())(c) * (1.0f - mom));
+      })
+      .Case([&](DropoutOp o) {
+        std::vector<Var> v = outVars();
+        std::vector<int64_t> e = halideExtents(o.getType(0));
+        float rate = asFloat(o.getRate());
+        uint64_t stream = static_cast<uint64_t>(o.getStream());
+        KernelArg *stepArg = nullptr;
+        auto stepArgNo = dyn_cast<BlockArgument>(o.getStep());
+        if (!stepArgNo)
+          return LogicalResult(
+              o.emitError("dropout step must be a kernel argument"));
+        stepArg = &kernel.args[stepArgNo.getArgNumber()];
+        Expr step = stepArg->i64;
+        Expr index = Halide::cast<uint32_t>(flatIndex(v, e));
+        Expr word = philoxFirstWord(
+            index, Halide::cast<uint32_t>(step),
+            u32(static_cast<uint32_t>(stream)),
+            u32(static_cast<uint32_t>(stream >> 32)) ^
+                Halide::cast<uint32_t>(step >> 32),
+            static_cast<uint64_t>(o.getSeed()));
+        Expr u = Halide::cast<float>(word >> 8) * (1.0f / 16777216.0f);
+        Expr mask = Halide::select(u >= rate, 1.0f / (1.0f - rate), 0.0f);
+        def("dropout_mask", v, mask, 1);
+        Func maskF = get(o.getResult(1));
+        return def("dropout", v, at(0, v) * maskF(v), 0);
+      })
+      // --- shape ops ----------------------------------------------------
+      .Case([&](FlattenOp o) {
+        return lowerElementwise(o);
+      })
+      .Case([&](ReshapeOp o) { return lowerElementwise(o); })
+      .Case([&](ZeroPadOp o) {
+        std::vector<Var> v = outVars();
+        std::vector<int64_t> e = halideExtents(o.getInput().getType());
+        ArrayRef<int64_t> pad = o.getPadding();
+        int spatial = static_cast<int>(pad.size() / 2);
+        std::vector<Expr> inAt = asExprs(v);
+        Expr inside = Halide::Internal::const_true();
+        for (int i = 0; i < spatial; ++i) {
+          // Halide spatial dim 1 + i is kiln spatial dim spatial - 1 - i.
+          int64_t before = pad[2 * (spatial - 1 - i)];
+          Expr p = v[1 + i] - asInt(before);
+          inside = inside && p >= 0 && p < asInt(e[1 + i]);
+          inAt[1 + i] = Halide::clamp(p, 0, asInt(e[1 + i]) - 1);
+        }
+        return def("zero_pad", v,
+                    Halide::select(inside, get(o.getInput())(inAt), 0.0f));
+      })
+      .Case([&](SliceOp o) {
+        std::vector<Var> v = outVars();
+        ArrayRef<int64_t> offsets = o.getOffsets();
+        std::vector<Expr> inAt = asExprs(v);
+        // Offsets cover the non-batch axes in kiln order.
+        for (size_t i = 0; i < offsets.size(); ++i)
+          inAt[offsets.size() - 1 - i] =
+              inAt[offsets.size() - 1 - i] + asInt(offsets[i]);
+        return def("slice", v, get(o.getInput())(inAt));
+      })
+      .Case([&](ConcatOp o) {
+        std::vector<Var> v = outVars();
+        int64_t rank = cast<RankedTensorType>(o.getType()).getRank();
+        int64_t axis = o.getAxis() < 0 ? o.getAxis() + rank : o.getAxis();
+        int d = static_cast<int>(rank - 1 - axis);
+        Expr value = 0.0f;
+        int64_t start = 0;
+        std::vector<std::pair<Expr, Expr>> pieces;
+        for (Value in : o.getInputs()) {
+          int64_t extent = cast<RankedTensorType>(in.getType()).getDimSize(axis);
+          std::vector<Expr> inAt = asExprs(v);
+          inAt[d] = Halide::clamp(v[d] - asInt(start), 0, asInt(extent) - 1);
+          pieces.push_back({v[d] < asInt(start + extent), get(in)(inAt)});
+          start += extent;
+        }
+        value = pieces.back().second;
+        for (int i = static_cast<int>(pieces.size()) - 2; i >= 0; --i)
+          value = Halide::select(pieces[i].first, pieces[i].second, value);
+        return def("concat", v, value);
+      })
+      // --- losses and metrics ---------------------------------------------
+      .Case([&](SoftmaxCrossEntropyOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        Func logits = get(o.getLogits()), labels = get(o.getLabels());
+        Var n("n");
+        RDom j(0, asInt(m), "j");
+        Func mx("lse_max"), lse("lse");
+        mx(n) = Halide::maximum(logits(j, n));
+        lse(n) = mx(n) + Halide::log(Halide::sum(Halide::exp(logits(j, n) - mx(n))));
+        Func rowLoss("row_loss");
+        rowLoss(n) = Halide::sum(labels(j, n) * (lse(n) - logits(j, n)));
+        kernel.reductions.push_back(rowLoss);
+        RDom b(0, *batch, "b");
+        Func loss("loss");
+        loss() = Halide::sum(rowLoss(b)) / Halide::cast<float>(*batch);
+        set(o.getResult(), loss);
+        return success();
+      })
+      .Case([&](CorrectCountOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        Func logits = get(o.getLogits()), labels = get(o.getLabels());
+        Var n("n");
+        RDom j(0, asInt(m), "j");
+        Func hit("hit");
+        hit(n) = Halide::select(Halide::argmax(logits(j, n))[0] ==
+                                    Halide::argmax(labels(j, n))[0],
+                                1.0f, 0.0f);
+        kernel.reductions.push_back(hit);
+        RDom b(0, *batch, "b");
+        Func count("correct");
+        count() = Halide::sum(hit(b));
+        set(o.getResult(), count);
+        return success();
+      })
+      .Case([&](SoftmaxCrossEntropyGradOp o) {
+        FailureOr<Expr> batch = batchExtent(o);
+        if (failed(batch))
+          return failure();
+        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        Func logits = get(o.getLogits()), labels = get(o.getLabels());
+        Var c("c"), n("x");
+        RDom j(0, asInt(m), "j");
+        Func mx("sm_max"), denom("sm_sum");
+        mx(n) = Halide::maximum(logits(j, n));
+        denom(n) = Halide::sum(Halide::exp(logits(j, n) - mx(n)));
+        kernel.reductions.push_back(denom);
+        return def("xent_grad", {c, n},
+                   (Halide::exp(logits(c, n) - mx(n)) / denom(n) -
+                    labels(c, n)) /
+                       Halide::cast<float>(*batch));
+      })
+      .Case([&](L2PenaltyOp o) {
+        std::vector<int64_t> e = halideExtents(o.getWeights().getType());
+        Halide::Region dom;
+        for (int64_t d : e)
+          dom.push_back({0, asInt(d)});
+        RDom r(dom, "r");
+        std::vector<Expr> wAt;
+        for (int i = 0; i < r.dimensions(); ++i)
+          wAt.push_back(r[i]);
+        Expr w = get(o.getWeights())(wAt);
+        Func f("l2");
+        f() = asFloat(o.getScale()) * Halide::sum(w * w);
+        set(o.getResult(), f);
+        return success();
+      })
+      .Case([&](L1PenaltyOp o) {
+        std::vector<int64_t> e = halideExtents(o.getWeights().getType());
+        Halide::Region dom;
+        for (int64_t d : e)
+          dom.push_back({0, asInt(d)});
+        RDom r(dom, "r");
+        std::vector<Expr> wAt;
+        for (int i = 0; i < r.dimensions(); ++i)
+          wAt.push_back(r[i]);
+        Func f("l1");
+        f() = asFloat(o.getScale()) *
+              Halide::sum(Halide::abs(get(o.getWeights())(wAt)));
+        set(o.getResult(), f);
+        return success();
+      })
+      .Case([&](GlobalAvgPoolOp o) {
+        std::vector<int64_t> e = halideExtents(o.getInput().getType());
+        Halide::Region dom;
+        int64_t count = 1;
+        for (size_t d = 1; d + 1 < e.size(); ++d) {
+          dom.push_back({0, asInt(e[d])});
+          count *= e[d];
+        }
+        RDom r(dom, "r");
+        Var c("c"), n("x");
+        std::vector<Expr> inAt = {c};
+        for (int i = 0; i < r.dimensions(); ++i)
+          inAt.push_back(r[i]);
+        inAt.push_back(n);
+        return def("global_avg_pool", {c, n},
+                   Halide::sum(get(o.getInput())(inAt)) /
+                       static_cast<float>(count));
+      })
+      .Case([&](GlobalAvgPoolGradOp o) {
+        std::vector<Var> v = outVars();
+        int64_t count = 1;
+        for (size_t d = 1; d + 1 < v.size(); ++d)
+          count *= halideExtents(o.getType())[d];
+        return def("global_avg_pool_grad", v,
+                   get(o.getGradOut())(v[0], v.back()) /
+                       static_cast<float>(count));
+      })
+      // --- optimizer updates -----------------------------------------------
+      .Case([&](SgdUpdateOp o) {
+        std::vector<Var> v = outVars();
+        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        float mom = asFloat(o.getMomentum());
+        Expr vel = mom * at(2, v) - lr * at(1, v);
+        Expr param = o.getNesterov() ? at(0, v) + mom * vel - lr * at(1, v)
+                                     : at(0, v) + vel;
+        def("sgd_param", v, param, 0);
+        return def("sgd_velocity", v, vel, 1);
+      })
+      .Case([&](AdamUpdateOp o) {
+        std::vector<Var> v = outVars();
+        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        Expr step = kernel.args[cast<BlockArgument>(o.getStep()).getArgNumber()].i64;
+        float b1 = asFloat(o.getBeta1()), b2 = asFloat(o.getBeta2()),
+              eps = asFloat(o.getEpsilon());
+        Expr g = at(1, v);
+        Expr m = b1 * at(2, v) + (1.0f - b1) * g;
+        Expr s = b2 * at(3, v) + (1.0f - b2) * g * g;
+        // Keras: lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), computed in double
+        // once per step so the bias correction is exact for large t.
+        Expr t = Halide::cast<double>(step);
+        Expr lrT = Halide::cast<float>(
+            Halide::cast<double>(lr) *
+            Halide::sqrt(Expr(1.0) - Halide::pow(Expr(double(b2)), t)) /
+            (Expr(1.0) - Halide::pow(Expr(double(b1)), t)));
+        def("adam_param", v, at(0, v) - lrT * m / (Halide::sqrt(s) + eps), 0);
+        def("adam_m", v, m, 1);
+        return def("adam_v", v, s, 2);
+      })
+      .Case([&](RmsPropUpdateOp o) {
+        std::vector<Var> v = outVars();
+        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        float rho = asFloat(o.getRho()), eps = asFloat(o.getEpsilon());
+        Expr g = at(1, v);
+        Expr ms = rho * at(2, v) + (1.0f - rho) * g * g;
+        def("rmsprop_param", v, at(0, v) - lr * g / (Halide::sqrt(ms) + eps),
+            0);
+        return def("rmsprop_ms", v, ms, 1);
+      })
+      .Default([&](Operation *o) { return lowerElementwise(o); });
+}
+
+void Lowering::addAnchor(Operation *op, AnchorKind kind, Func func, RDom rdom,
+                         Func input, bool inputIsComputed, Func weights,
+                         bool weightsIsComputed) {
+  Anchor a{kind, func, rdom, input, inputIsComputed, weights,
+           weightsIsComputed};
+  a.shape = toShapeDims(
+      cast<RankedTensorType>(op->getResult(0).getType()).getShape());
+  kernel.anchors.push_back(a);
+  anchorOps.push_back(op);
+}
+
+/// Ops computed elementwise from their operands at the same position (a
+/// consumer of a reduction that can be computed per tile of it).
+static bool isElementwise(Operation *op) {
+  return isa<ReluOp, GeluOp, SigmoidOp, TanhOp, BiasAddOp, BatchNormInferOp,
+             MulOp, AddOp, ReluGradOp, GeluGradOp, SigmoidGradOp, TanhGradOp>(
+      op);
+}
+
+int Lowering::fusedOutputOf(Value value, Operation *terminator) {
+  while (value.hasOneUse()) {
+    OpOperand &use = *value.getUses().begin();
+    Operation *user = use.getOwner();
+    if (user == terminator)
+      return static_cast<int>(use.getOperandNumber());
+    if (!isElementwise(user) || user->getNumResults() != 1)
+      return -1;
+    value = user->getResult(0);
+  }
+  return -1;
+}
+
+LogicalResult Lowering::lowerElementwise(Operation *op) {
+  if (op->getNumResults() != 1)
+    return op->emitError("no Halide lowering for ") << op->getName();
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  std::vector<Var> v = makeVars(type.getRank());
+  auto in = [&](unsigned i) { return get(op->getOperand(i))(asExprs(v)); };
+  auto def = [&](const char *name, Expr e) {
+    Func f(name);
+    f(v) = e;
+    set(op->getResult(0), f);
+    return success();
+  };
+  const float invSqrt2 = 0.70710678118654752f;
+  const float invSqrt2Pi = 0.39894228040143268f;
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](ReluOp) { return def("relu", Halide::max(in(0), 0.0f)); })
+      .Case([&](GeluOp) {
+        return def("gelu", 0.5f * in(0) * (1.0f + erfApprox(in(0) * invSqrt2)));
+      })
+      .Case([&](SigmoidOp) {
+        return def("sigmoid", 1.0f / (1.0f + Halide::exp(-in(0))));
+      })
+      .Case([&](TanhOp) { return def("tanh", Halide::tanh(in(0))); })
+      .Case([&](SoftmaxOp o) {
+        int64_t m = type.getDimSize(type.getRank() - 1);
+        Func x = get(o.getInput());
+        std::vector<Var> rowVars(v.begin() + 1, v.end());
+        RDom j(0, asInt(m), "j");
+        std::vector<Expr> xj = {Expr(j)};
+        for (Var rv : rowVars)
+          xj.push_back(rv);
+        Func mx("softmax_max"), denom("softmax_sum");
+        mx(rowVars) = Halide::maximum(x(xj));
+        denom(rowVars) = Halide::sum(Halide::exp(x(xj) - mx(asExprs(rowVars))));
+        kernel.reductions.push_back(denom);
+        std::vector<Expr> row(v.begin() + 1, v.end());
+        return def("softmax", Halide::exp(in(0) - mx(row)) / denom(row));
+      })
+      .Case([&](ReluGradOp) {
+        return def("relu_grad", Halide::select(in(1) > 0.0f, in(0), 0.0f));
+      })
+      .Case([&](GeluGradOp) {
+        Expr x = in(1);
+        Expr cdf = 0.5f * (1.0f + erfApprox(x * invSqrt2));
+        Expr pdf = invSqrt2Pi * Halide::exp(-0.5f * x * x);
+        return def("gelu_grad", in(0) * (cdf + x * pdf));
+      })
+      .Case([&](SigmoidGradOp) {
+        return def("sigmoid_grad", in(0) * in(1) * (1.0f - in(1)));
+      })
+      .Case([&](TanhGradOp) {
+        return def("tanh_grad", in(0) * (1.0f - in(1) * in(1)));
+      })
+      .Case([&](SoftmaxGradOp o) {
+        int64_t m = type.getDimSize(type.getRank() - 1);
+        std::vector<Var> rowVars(v.begin() + 1, v.end());
+        RDom j(0, asInt(m), "j");
+        std::vector<Expr> at = {Expr(j)};
+        for (Var rv : rowVars)
+          at.push_back(rv);
+        Func dot("softmax_dot");
+        dot(rowVars) = Halide::sum(get(o.getGradOut())(at) * get(o.getOutput())(at));
+        kernel.reductions.push_back(dot);
+        std::vector<Expr> row(v.begin() + 1, v.end());
+        return def("softmax_grad", in(1) * (in(0) - dot(row)));
+      })
+      .Case([&](MulOp) { return def("mul", in(0) * in(1)); })
+      .Case([&](AddOp) { return def("add", in(0) + in(1)); })
+      .Case([&](L2PenaltyGradOp o) {
+        return def("l2_grad", 2.0f * asFloat(o.getScale()) * in(0));
+      })
+      .Case([&](L1PenaltyGradOp o) {
+        Expr w = in(0);
+        return def("l1_grad",
+                   asFloat(o.getScale()) *
+                       Halide::select(w > 0.0f, 1.0f,
+                                      Halide::select(w < 0.0f, -1.0f, 0.0f)));
+      })
+      .Case<FlattenOp, ReshapeOp>([&](Operation *o) {
+        // Same memory, other shape: map the result's coordinates to the
+        // per-example flat index and back to the input's coordinates.
+        std::vector<int64_t> outE = halideExtents(o->getResult(0).getType());
+        std::vector<int64_t> inE = halideExtents(o->getOperand(0).getType());
+        Expr flat = 0;
+        for (int d = static_cast<int>(v.size()) - 2; d >= 0; --d)
+          flat = flat * asInt(outE[d]) + v[d];
+        std::vector<Expr> inAt;
+        for (size_t d = 0; d + 1 < inE.size(); ++d) {
+          inAt.push_back(flat % asInt(inE[d]));
+          flat = flat / asInt(inE[d]);
+        }
+        inAt.push_back(v.back());
+        return def("reshape", get(o->getOperand(0))(inAt));
+      })
+      .Default([&](Operation *o) {
+        return o->emitError("no Halide lowering for ") << o->getName();
+      });
 }
 
 LogicalResult Lowering::run(Block &body) {
   for (BlockArgument arg : body.getArguments()) {
     KernelArg ka;
-    std::string argName = "arg" + std::to_string(arg.getArgNumber());
+    std::string argName = kernel.name + "_arg" +
+                          std::to_string(arg.getArgNumber());
     if (auto tensor = dyn_cast<RankedTensorType>(arg.getType())) {
       if (!tensor.getElementType().isF32())
         return emitError(arg.getLoc()) << "kernel argument must be f32";
       ka.kind = KernelArg::Kind::Tensor;
-      ka.image = Halide::ImageParam(Halide::Float(32), tensor.getRank(),
-                                    kernel.name + "_" + argName);
+      ka.image = Halide::ImageParam(Halide::Float(32),
+                                    static_cast<int>(tensor.getRank()), argName);
       ka.shape = toShapeDims(tensor.getShape());
       // Static extents are known: telling Halide lets it drop bounds checks
       // and unroll fully. The batch (outermost) stays free.
       for (int64_t d = 0; d < tensor.getRank(); ++d) {
         int64_t extent = tensor.getDimSize(tensor.getRank() - 1 - d);
         if (!ShapedType::isDynamic(extent))
-          ka.image.dim(d).set_bounds(0, static_cast<int>(extent));
+          ka.image.dim(static_cast<int>(d)).set_bounds(0, asInt(extent));
       }
-      funcs[arg] = Halide::Func(ka.image);
+      funcs[arg] = Func(ka.image);
     } else if (arg.getType().isF32()) {
       ka.kind = KernelArg::Kind::F32;
-      ka.f32 = Halide::Param<float>(kernel.name + "_" + argName);
+      ka.f32 = Halide::Param<float>(argName);
     } else if (arg.getType().isInteger(64)) {
       ka.kind = KernelArg::Kind::I64;
-      ka.i64 = Halide::Param<int64_t>(kernel.name + "_" + argName);
+      ka.i64 = Halide::Param<int64_t>(argName);
     } else {
       return emitError(arg.getLoc())
              << "unsupported kernel argument type " << arg.getType();
@@ -162,29 +1151,24 @@ LogicalResult Lowering::run(Block &body) {
     kernel.args.push_back(std::move(ka));
   }
 
-  for (Operation &op : body.without_terminator()) {
-    LogicalResult result =
-        llvm::TypeSwitch<Operation *, LogicalResult>(&op)
-            .Case<Conv2DOp>([&](auto o) { return lowerConv2D(o); })
-            .Case<ReluOp>([&](auto o) { return lowerRelu(o); })
-            .Default([&](Operation *o) {
-              return o->emitError("no Halide lowering for ") << o->getName();
-            });
-    if (failed(result))
+  for (Operation &op : body.without_terminator())
+    if (failed(lowerOp(&op)))
       return failure();
-  }
 
   Operation *terminator = body.getTerminator();
   for (auto [i, value] : llvm::enumerate(terminator->getOperands())) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type)
       return terminator->emitError("kernel results must be tensors");
-    std::vector<Halide::Var> vars = makeVars(type.getRank());
-    Halide::Func out(kernel.name + "_out" + std::to_string(i));
+    std::vector<Var> vars = makeVars(type.getRank());
+    Func out(kernel.name + "_out" + std::to_string(i));
     out(vars) = get(value)(asExprs(vars));
     kernel.outputs.push_back(out);
     kernel.outputShapes.push_back(toShapeDims(type.getShape()));
   }
+  for (size_t i = 0; i < kernel.anchors.size(); ++i)
+    kernel.anchors[i].fusedOutput =
+        fusedOutputOf(anchorOps[i]->getResult(0), terminator);
   return success();
 }
 

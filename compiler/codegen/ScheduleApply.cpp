@@ -52,69 +52,139 @@ void scheduleElementwise(Func out, const std::vector<int64_t> &shape,
   }
 }
 
-/// apps/conv_layer-style CPU schedule of a conv anchor feeding `out`
-/// (c, x, y, n): a register tile of `tileInner` vectors of output channels
-/// by `tileOuter` columns accumulates over the whole reduction, filter
-/// vectors are staged per input channel, and the padded input is
-/// materialised per image (or per row when rows are the parallel loop).
+/// apps/conv_layer-style CPU schedule of a Conv anchor computed per tile of
+/// `out` (vars (c, x[, y], n) or, for dense, (c, n)): a register tile of
+/// `tileInner` vectors of output channels by `tileOuter` positions along
+/// the next dimension accumulates over the whole reduction; weights are
+/// staged per reduction step; a computed (padded) input is materialised per
+/// image, or per row when rows are the parallel loop.
 void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
                      Anchor &anchor, const Schedule &s,
                      const Halide::Target &target) {
   std::vector<Var> v = varsOf(out);
-  Var c = v[0], x = v[1], y = v[2], n = v[3];
-  int64_t channels = shape[3], width = shape[2];
+  size_t rank = v.size();
+  int64_t channels = shape.back();
+  int64_t next = shape[shape.size() - 2];
   int lanes = lanesFor(s, target, channels);
   int tileInner = std::max<int>(
       1, std::min<int64_t>(s.tileInner, channels / lanes));
-  int tileOuter = std::max<int>(1, std::min<int64_t>(s.tileOuter, width));
+  bool nextIsBatch = rank == 2; // dense: the tiled dimension is the batch
+  int tileOuter = nextIsBatch ? std::max(1, s.tileOuter)
+                              : std::max<int>(1, std::min<int64_t>(
+                                                     s.tileOuter, next));
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), rows("rows");
-  out.split(c, co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-      .split(x, xo, xi, tileOuter, TailStrategy::ShiftInwards)
-      .reorder(ci, xi, xo, co, y, n)
+  out.split(v[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
+      .split(v[1], xo, xi, tileOuter,
+             nextIsBatch ? TailStrategy::GuardWithIf
+                         : TailStrategy::ShiftInwards)
       .vectorize(ci, lanes)
       .unroll(ci)
       .unroll(xi);
-  Halide::LoopLevel stageAt;
-  if (s.parallelBatch) {
-    out.parallel(n);
-    stageAt = Halide::LoopLevel(out, n);
+  Halide::LoopLevel stageAt = Halide::LoopLevel::root();
+  if (rank == 2) {
+    out.reorder(ci, xi, co, xo).parallel(xo);
+  } else if (rank == 3) {
+    out.reorder(ci, xi, xo, co, v[2]).parallel(v[2]);
+    stageAt = Halide::LoopLevel(out, v[2]);
   } else {
-    out.fuse(y, n, rows).parallel(rows);
-    stageAt = Halide::LoopLevel(out, rows);
+    out.reorder(ci, xi, xo, co, v[2], v[3]);
+    if (s.parallelBatch) {
+      out.parallel(v[3]);
+      stageAt = Halide::LoopLevel(out, v[3]);
+    } else {
+      out.fuse(v[2], v[3], rows).parallel(rows);
+      stageAt = Halide::LoopLevel(out, rows);
+    }
   }
 
   Func conv = anchor.func;
   std::vector<Var> cv = varsOf(conv);
   Halide::RDom r = anchor.rdom;
-  conv.compute_at(out, xo)
-      .vectorize(cv[0], lanes)
-      .unroll(cv[0])
-      .unroll(cv[1])
-      .unroll(cv[2]);
+  conv.compute_at(out, xo).vectorize(cv[0], lanes).unroll(cv[0]).unroll(cv[1]);
   Halide::Stage update = conv.update();
-  update.reorder(cv[0], cv[1], cv[2], r.x, r.y, r.z, cv[3])
-      .vectorize(cv[0], lanes)
-      .unroll(cv[0])
-      .unroll(cv[1])
-      .unroll(cv[2]);
-  int inChannels = r.x.extent().as<Halide::Internal::IntImm>()
-                       ? static_cast<int>(
-                             r.x.extent().as<Halide::Internal::IntImm>()->value)
-                       : 1;
-  if (s.unrollReduction > 1 && inChannels % s.unrollReduction == 0)
-    update.unroll(r.x, s.unrollReduction);
+  std::vector<VarOrRVar> order = {cv[0], cv[1]};
+  for (size_t d = 2; d + 1 < cv.size(); ++d)
+    order.push_back(cv[d]);
+  for (int d = 0; d < r.dimensions(); ++d)
+    order.push_back(r[d]);
+  if (cv.size() > 2)
+    order.push_back(cv.back());
+  update.reorder(order).vectorize(cv[0], lanes).unroll(cv[0]).unroll(cv[1]);
+  for (size_t d = 2; d + 1 < cv.size(); ++d) {
+    conv.unroll(cv[d]);
+    update.unroll(cv[d]);
+  }
+  const auto *reduceExtent = r[0].extent().as<Halide::Internal::IntImm>();
+  if (s.unrollReduction > 1 && reduceExtent &&
+      reduceExtent->value % s.unrollReduction == 0)
+    update.unroll(r[0], s.unrollReduction);
 
-  anchor.weights.in()
-      .compute_at(conv, r.x)
-      .vectorize(Halide::_0, lanes)
-      .unroll(Halide::_0);
+  if (anchor.weightsIsComputed)
+    anchor.weights.compute_root().vectorize(varsOf(anchor.weights)[0], lanes,
+                                            TailStrategy::GuardWithIf);
+  anchor.weights.in(conv)
+      .compute_at(conv, r[0])
+      .vectorize(Halide::_0, lanes, TailStrategy::GuardWithIf);
   if (s.stageInput && anchor.inputIsComputed) {
     std::vector<Var> iv = varsOf(anchor.input);
     anchor.input.compute_at(stageAt);
     if (!iv.empty())
       anchor.input.vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
   }
+}
+
+/// A reduction over the batch (weight gradients): the batch is split into
+/// chunks whose partial sums are computed in parallel (Halide's rfactor),
+/// each as register tiles of `tileInner` vectors of output channels by
+/// `tileOuter` input channels, then summed.
+void scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
+                               const Halide::Target &target) {
+  Func grad = anchor.func;
+  std::vector<Var> v = varsOf(grad);
+  Halide::RDom r = anchor.rdom;
+  int64_t channels = anchor.shape.back();
+  int64_t inner2 = anchor.shape[anchor.shape.size() - 2];
+  int lanes = lanesFor(s, target, channels);
+  int tileInner = std::max<int>(
+      1, std::min<int64_t>(s.tileInner, channels / lanes));
+  int tileOuter = std::max<int>(1, std::min<int64_t>(s.tileOuter, inner2));
+  int chunk = std::max(1, s.rfactor);
+
+  Halide::RVar batchOuter("rbo"), batchInner("rbi");
+  Var u("u");
+  Func partial = grad.update()
+                     .split(r[r.dimensions() - 1], batchOuter, batchInner,
+                            chunk, TailStrategy::GuardWithIf)
+                     .rfactor(batchOuter, u);
+  // The tile loop nest of the partial sums; the partials themselves live
+  // in registers at the tile.
+  Func tiles = partial.in();
+  std::vector<Var> pv = varsOf(tiles);
+  Var co("co"), ci("ci"), ko("ko"), ki("ki"), task("task");
+  tiles.compute_root()
+      .split(pv[0], co, ci, lanes * tileInner, TailStrategy::GuardWithIf)
+      .split(pv[1], ko, ki, tileOuter, TailStrategy::GuardWithIf)
+      .reorder(ci, ki, ko, co)
+      .vectorize(ci, lanes)
+      .unroll(ci)
+      .unroll(ki)
+      .parallel(pv.back());
+  std::vector<Var> qv = varsOf(partial);
+  partial.compute_at(tiles, ko)
+      .vectorize(qv[0], lanes)
+      .unroll(qv[0])
+      .unroll(qv[1]);
+  Halide::Stage update = partial.update();
+  std::vector<VarOrRVar> order = {qv[0], qv[1]};
+  for (int d = 0; d + 1 < r.dimensions(); ++d)
+    order.push_back(r[d]);
+  order.push_back(batchInner);
+  for (size_t d = 2; d < qv.size(); ++d)
+    order.push_back(qv[d]);
+  update.reorder(order).vectorize(qv[0], lanes).unroll(qv[0]).unroll(qv[1]);
+  grad.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
+  grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
 }
 
 /// Loads an autoscheduler plugin once per process.
@@ -215,19 +285,34 @@ std::string codegen::applySchedule(HalideKernel &kernel,
       pipeline.auto_schedule(schedule.autoscheduler, target, params);
       return "";
     }
-    if (kernel.anchors.size() > 1)
-      return "kernel '" + kernel.name + "' has " +
-             std::to_string(kernel.anchors.size()) +
-             " reductions; a fused kernel holds at most one";
-    for (size_t i = 0; i < kernel.outputs.size(); ++i) {
-      const std::vector<int64_t> &shape = kernel.outputShapes[i];
-      if (i == 0 && !kernel.anchors.empty() &&
-          kernel.anchors[0].kind == AnchorKind::Conv && shape.size() == 4)
-        scheduleConvCpu(kernel.outputs[0], shape, kernel.anchors[0], schedule,
-                        target);
-      else
-        scheduleElementwise(kernel.outputs[i], shape, schedule, target);
+    for (Func f : kernel.reductions) {
+      f.compute_root();
+      std::vector<Var> v = varsOf(f);
+      if (!v.empty())
+        f.vectorize(v[0], target.natural_vector_size(Halide::Float(32)),
+                    TailStrategy::GuardWithIf);
     }
+    std::vector<bool> outputDone(kernel.outputs.size(), false);
+    for (Anchor &anchor : kernel.anchors) {
+      if (anchor.kind == AnchorKind::BatchReduction) {
+        scheduleBatchReductionCpu(anchor, schedule, target);
+        continue;
+      }
+      if (anchor.fusedOutput >= 0) {
+        scheduleConvCpu(kernel.outputs[anchor.fusedOutput], anchor.shape,
+                        anchor, schedule, target);
+        outputDone[anchor.fusedOutput] = true;
+        continue;
+      }
+      // Computed whole before its consumers: tile a wrapper of it.
+      Func tiles = anchor.func.in();
+      tiles.compute_root();
+      scheduleConvCpu(tiles, anchor.shape, anchor, schedule, target);
+    }
+    for (size_t i = 0; i < kernel.outputs.size(); ++i)
+      if (!outputDone[i])
+        scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i],
+                            schedule, target);
   } catch (const Halide::Error &e) {
     return std::string("cannot apply schedule '") + schedule.toString() +
            "' to kernel '" + kernel.name + "': " + e.what();

@@ -34,8 +34,12 @@ struct KernelArg {
 
 /// The family of a reduction op, which decides how ScheduleApply places it.
 enum class AnchorKind {
-  /// A windowed reduction producing channels innermost: conv2d, conv1d.
+  /// A reduction producing channels innermost at each position: forward
+  /// and input-gradient convolutions, dense and its input gradient.
   Conv,
+  /// A weight gradient: a reduction over every position of the batch into
+  /// a small result, split over the batch to run in parallel.
+  BatchReduction,
 };
 
 /// A reduction op of a kernel and the Funcs its schedule touches.
@@ -52,6 +56,15 @@ struct Anchor {
   bool inputIsComputed = false;
   /// The weights as the reduction reads them; staged with `.in()`.
   Halide::Func weights;
+  /// Whether `weights` is computed (e.g. transposed) rather than an
+  /// argument, so that it is computed once before the reduction.
+  bool weightsIsComputed = false;
+  /// The result shape of the op (kiln order, -1 for the batch).
+  std::vector<int64_t> shape;
+  /// The kernel output this op feeds through elementwise ops only, so that
+  /// it is computed per tile of that output; -1 when it is computed whole
+  /// first (it feeds a reduction, several outputs, or nothing).
+  int fusedOutput = -1;
 };
 
 /// A kernel's Halide algorithm.
@@ -64,6 +77,9 @@ struct HalideKernel {
   /// Static result shapes (kiln order, -1 for the batch).
   std::vector<std::vector<int64_t>> outputShapes;
   std::vector<Anchor> anchors;
+  /// Small reductions (BatchNorm statistics, softmax sums, per-row losses)
+  /// that must be computed once rather than inlined into their users.
+  std::vector<Halide::Func> reductions;
 
   /// The Halide arguments in order, for compiling the pipeline.
   std::vector<Halide::Argument> arguments() const;
