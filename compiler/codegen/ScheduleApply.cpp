@@ -187,6 +187,86 @@ void scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
 }
 
+/// GPU schedules: every output is tiled over gpu blocks and threads (two
+/// innermost dimensions, the rest fused into blocks); a fused reduction is
+/// computed per thread in registers and its computed input is staged per
+/// block in shared memory; whole-tensor reductions run one thread per
+/// result element.
+void gpuTile(Func f, const Schedule &s, bool update = false) {
+  std::vector<Var> v = varsOf(f);
+  if (v.empty()) {
+    f.gpu_single_thread();
+    if (update)
+      for (int i = 0; i < f.num_update_definitions(); ++i)
+        f.update(i).gpu_single_thread();
+    return;
+  }
+  auto tile = [&](auto &&stage) {
+    if (v.size() == 1) {
+      Var b("gb"), t("gt");
+      stage.gpu_tile(v[0], b, t, s.gpuThreads * s.gpuTile,
+                     TailStrategy::GuardWithIf);
+      return;
+    }
+    Var b0("gb0"), b1("gb1"), t0("gt0"), t1("gt1");
+    stage.gpu_tile(v[0], v[1], b0, b1, t0, t1, s.gpuThreads, s.gpuTile,
+                   TailStrategy::GuardWithIf);
+    if (v.size() > 2) {
+      Var outer = v[2];
+      for (size_t d = 3; d < v.size(); ++d) {
+        Var fused("gfused" + std::to_string(d));
+        stage.fuse(outer, v[d], fused);
+        outer = fused;
+      }
+      stage.gpu_blocks(outer);
+    }
+  };
+  tile(f);
+  if (update)
+    for (int i = 0; i < f.num_update_definitions(); ++i)
+      tile(f.update(i));
+}
+
+void scheduleGpu(HalideKernel &kernel, const Schedule &s) {
+  for (Func f : kernel.reductions) {
+    f.compute_root();
+    gpuTile(f, s);
+  }
+  std::vector<bool> outputDone(kernel.outputs.size(), false);
+  for (Anchor &anchor : kernel.anchors) {
+    if (anchor.weightsIsComputed) {
+      anchor.weights.compute_root();
+      gpuTile(anchor.weights, s);
+    }
+    Func host;
+    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput >= 0) {
+      host = kernel.outputs[anchor.fusedOutput];
+      outputDone[anchor.fusedOutput] = true;
+    } else {
+      host = anchor.func.in();
+      host.compute_root();
+    }
+    gpuTile(host, s);
+    // Per thread: the result element's whole reduction in a register.
+    std::vector<Var> hv = varsOf(host);
+    Var thread = hv.size() == 1 ? Var("gt") : Var("gt0");
+    anchor.func.compute_at(host, thread);
+    if (anchor.inputIsComputed && anchor.kind == AnchorKind::Conv) {
+      // The block's input window, once, in shared memory.
+      Var block = hv.size() == 1 ? Var("gb") : Var("gb0");
+      anchor.input.compute_at(host, block);
+      std::vector<Var> iv = varsOf(anchor.input);
+      if (iv.size() >= 2)
+        anchor.input.gpu_threads(iv[0], iv[1]);
+      else if (iv.size() == 1)
+        anchor.input.gpu_threads(iv[0]);
+    }
+  }
+  for (size_t i = 0; i < kernel.outputs.size(); ++i)
+    if (!outputDone[i])
+      gpuTile(kernel.outputs[i], s);
+}
+
 /// Loads an autoscheduler plugin once per process.
 std::string loadAutoscheduler(const std::string &name) {
   static std::mutex mutex;
@@ -283,6 +363,10 @@ std::string codegen::applySchedule(HalideKernel &kernel,
       Halide::MachineParams params(target.has_gpu_feature() ? 16 : 2,
                                    16 * 1024 * 1024, 40);
       pipeline.auto_schedule(schedule.autoscheduler, target, params);
+      return "";
+    }
+    if (target.has_gpu_feature()) {
+      scheduleGpu(kernel, schedule);
       return "";
     }
     for (Func f : kernel.reductions) {

@@ -1,5 +1,6 @@
 //===- CodegenTest.cpp - Halide kernels against plain loops ---------------===//
 
+#include "kiln/Codegen/Aot.h"
 #include "kiln/Codegen/HalideLowering.h"
 #include "kiln/Codegen/JitRunner.h"
 #include "kiln/Codegen/ScheduleApply.h"
@@ -15,7 +16,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace kiln;
 using namespace kiln::codegen;
@@ -168,6 +173,170 @@ TEST_F(KernelFixture, AutoschedulersMatchLoop) {
     std::vector<HostTensor> out = jit.run({{x, 0}, {w, 0}}, 2);
     ASSERT_EQ(out.size(), 1u) << jit.error();
     EXPECT_LT(maxRelError(out[0], expected), 1e-4) << name;
+  }
+}
+
+void writeTensor(const std::string &path, const HostTensor &t) {
+  std::ofstream out(path, std::ios::binary);
+  uint32_t rank = static_cast<uint32_t>(t.shape.size());
+  out.write("KLNT", 4);
+  out.write(reinterpret_cast<const char *>(&rank), 4);
+  out.write(reinterpret_cast<const char *>(t.shape.data()), 8 * rank);
+  out.write(reinterpret_cast<const char *>(t.data.data()),
+            4 * t.data.size());
+}
+
+bool readTensor(const std::string &path, HostTensor &t) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4];
+  uint32_t rank = 0;
+  if (!in.read(magic, 4) || !in.read(reinterpret_cast<char *>(&rank), 4))
+    return false;
+  t.shape.resize(rank);
+  in.read(reinterpret_cast<char *>(t.shape.data()), 8 * rank);
+  int64_t n = 1;
+  for (int64_t d : t.shape)
+    n *= d;
+  t.data.resize(n);
+  return static_cast<bool>(
+      in.read(reinterpret_cast<char *>(t.data.data()), 4 * n));
+}
+
+/// Compiles `kernel` ahead of time for `target`, links it with the Halide
+/// runtime and KernelRunner.cpp using `cxx`, runs it (under `launcher` when
+/// not empty) on `inputs`, and returns its outputs (empty on failure, with
+/// the reason in `log`).
+std::vector<HostTensor> runAot(HalideKernel &kernel,
+                               const Halide::Target &target,
+                               const std::vector<HostTensor> &inputs,
+                               int64_t batch, const std::string &cxx,
+                               const std::string &launcher, std::string &log) {
+  std::string dir = testing::TempDir() + "/kiln_aot_" + kernel.name + "_" +
+                    std::to_string(getpid());
+  std::system(("mkdir -p " + dir).c_str());
+  log = compileKernelObject(kernel, target, dir + "/k.o", "kiln_k");
+  if (log.empty())
+    log = compileRuntimeObject(target, dir + "/rt.o");
+  if (!log.empty())
+    return {};
+  std::string link = cxx + " -O1 -std=c++17 -I/usr/include/halide14" +
+                     " -DKILN_KERNEL_ARGV=kiln_k_argv" +
+                     " -DKILN_KERNEL_METADATA=kiln_k_metadata " +
+                     KILN_SOURCE_DIR "/test/unit/KernelRunner.cpp " + dir +
+                     "/k.o " + dir + "/rt.o -lpthread -ldl -o " + dir +
+                     "/runner 2>" + dir + "/link.log";
+  if (std::system(link.c_str()) != 0) {
+    log = "link failed: " + link;
+    return {};
+  }
+  std::string run = launcher + " " + dir + "/runner " + dir + "/out " +
+                    std::to_string(batch);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::string path = dir + "/in" + std::to_string(i) + ".bin";
+    writeTensor(path, inputs[i]);
+    run += " " + path;
+  }
+  for (const std::vector<int64_t> &shape : kernel.outputShapes) {
+    std::string spec;
+    for (int64_t d : shape)
+      spec += (spec.empty() ? "" : "x") +
+              (d < 0 ? std::string("?") : std::to_string(d));
+    run += " " + spec;
+  }
+  if (std::system((run + " 2>" + dir + "/run.log").c_str()) != 0) {
+    log = "run failed: " + run;
+    return {};
+  }
+  std::vector<HostTensor> outputs(kernel.outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!readTensor(dir + "/out" + std::to_string(i) + ".bin", outputs[i])) {
+      log = "missing output " + std::to_string(i);
+      return {};
+    }
+  std::system(("rm -rf " + dir).c_str());
+  return outputs;
+}
+
+// Tests the GPU schedule by running it for real through OpenCL on PoCL (in
+// a separate process: PoCL's LLVM cannot share one with libHalide's).
+TEST_F(KernelFixture, OpenClMatchesLoop) {
+  mlir::Block &body = parse(kConvRelu);
+  HostTensor x = randomTensor({2, 14, 13, 8}, 5);
+  HostTensor w = randomTensor({3, 3, 8, 32}, 6);
+  HostTensor expected = convReluLoop(x, w, 2, 2, 1, 1, 7, 7);
+  Halide::Target target;
+  std::string error;
+  ASSERT_TRUE(parseTarget("x86-opencl", target, error)) << error;
+  mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+  ASSERT_TRUE(mlir::succeeded(kernel));
+  ASSERT_EQ(applySchedule(*kernel, heuristicSchedule(*kernel, target), target),
+            "");
+  std::string stmt = loweredStmt(*kernel, target);
+  EXPECT_NE(stmt.find("block_id_x"), std::string::npos);
+  EXPECT_NE(stmt.find("thread_id_x"), std::string::npos);
+  std::string log;
+  std::vector<HostTensor> out = runAot(*kernel, target, {x, w}, 2, "c++", "", log);
+  ASSERT_EQ(out.size(), 1u) << log;
+  EXPECT_LT(maxRelError(out[0], expected), 1e-4);
+}
+
+// Tests the arm-64 code: cross-compiled, linked statically and run under
+// qemu, it agrees with the loop.
+TEST_F(KernelFixture, Arm64UnderQemuMatchesLoop) {
+  mlir::Block &body = parse(kConvRelu);
+  HostTensor x = randomTensor({3, 14, 13, 8}, 7);
+  HostTensor w = randomTensor({3, 3, 8, 32}, 8);
+  HostTensor expected = convReluLoop(x, w, 2, 2, 1, 1, 7, 7);
+  Halide::Target target;
+  std::string error;
+  ASSERT_TRUE(parseTarget("arm64", target, error)) << error;
+  mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+  ASSERT_TRUE(mlir::succeeded(kernel));
+  ASSERT_EQ(applySchedule(*kernel, heuristicSchedule(*kernel, target), target),
+            "");
+  std::string log;
+  std::vector<HostTensor> out =
+      runAot(*kernel, target, {x, w}, 3, "aarch64-linux-gnu-g++ -static",
+             "qemu-aarch64 -L /usr/aarch64-linux-gnu", log);
+  ASSERT_EQ(out.size(), 1u) << log;
+  EXPECT_LT(maxRelError(out[0], expected), 1e-4);
+}
+
+/// The PTX Halide embeds in a CUDA object: from NVPTX's banner to the NUL.
+std::string extractPtx(const std::string &objectPath) {
+  std::ifstream in(objectPath, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  size_t start = bytes.find("// Generated by LLVM NVPTX Back-End");
+  if (start == std::string::npos)
+    return "";
+  size_t end = bytes.find('\0', start);
+  return bytes.substr(start, end - start);
+}
+
+// Tests that the CUDA object's PTX assembles for sm_80 and sm_90.
+TEST_F(KernelFixture, CudaPtxAssembles) {
+  const char *ptxas = "/usr/local/cuda/bin/ptxas";
+  if (access(ptxas, X_OK) != 0)
+    GTEST_SKIP() << "no CUDA toolkit at /usr/local/cuda";
+  mlir::Block &body = parse(kConvRelu);
+  Halide::Target target;
+  std::string error;
+  ASSERT_TRUE(parseTarget("x86-cuda", target, error)) << error;
+  mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+  ASSERT_TRUE(mlir::succeeded(kernel));
+  ASSERT_EQ(applySchedule(*kernel, heuristicSchedule(*kernel, target), target),
+            "");
+  std::string dir = testing::TempDir();
+  std::string object = dir + "/kiln_cuda_kernel.o";
+  ASSERT_EQ(compileKernelObject(*kernel, target, object, "kiln_k"), "");
+  std::string ptx = extractPtx(object);
+  ASSERT_NE(ptx.find(".entry"), std::string::npos);
+  std::string ptxPath = dir + "/kiln_cuda_kernel.ptx";
+  std::ofstream(ptxPath) << ptx;
+  for (const char *arch : {"sm_80", "sm_90"}) {
+    std::string cmd = std::string(ptxas) + " --gpu-name " + arch + " " +
+                      ptxPath + " -o " + dir + "/kiln.cubin";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
 }
 
