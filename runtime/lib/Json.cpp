@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace kiln {
 namespace rt {
@@ -52,9 +53,30 @@ std::string formatNumber(double value) {
     return "nan";
   if (std::isinf(value))
     return value > 0 ? "inf" : "-inf";
-  char buf[32];
-  auto result = std::to_chars(buf, buf + sizeof(buf), value);
-  return std::string(buf, result.ptr);
+  // The shortest round-trip digits, laid out as Python's repr does: fixed
+  // notation for exponents in [-4, 16), scientific otherwise.
+  char buf[64];
+  auto result = std::to_chars(buf, buf + sizeof(buf), value,
+                              std::chars_format::scientific);
+  std::string sci(buf, result.ptr);
+  size_t e = sci.find('e');
+  int exponent = std::atoi(sci.c_str() + e + 1);
+  if (exponent < -4 || exponent >= 16)
+    return sci;
+  std::string sign = sci[0] == '-' ? "-" : "";
+  std::string digits;
+  for (size_t i = sign.size(); i < e; ++i)
+    if (sci[i] != '.')
+      digits.push_back(sci[i]);
+  std::string text;
+  if (exponent < 0) {
+    text = "0." + std::string(-exponent - 1, '0') + digits;
+  } else if (static_cast<size_t>(exponent) + 1 >= digits.size()) {
+    text = digits + std::string(exponent + 1 - digits.size(), '0');
+  } else {
+    text = digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
+  }
+  return sign + text;
 }
 
 void JsonWriter::beforeValue() {

@@ -190,6 +190,13 @@ TEST(Json, Writer) {
                         "}\n");
   EXPECT_EQ(formatNumber(0.30000000000000004), "0.30000000000000004");
   EXPECT_EQ(formatNumber(-INFINITY), "-inf");
+  EXPECT_EQ(formatNumber(0.0005), "0.0005");
+  EXPECT_EQ(formatNumber(-0.00012), "-0.00012");
+  EXPECT_EQ(formatNumber(1e16), "1e+16");
+  EXPECT_EQ(formatNumber(123456.75), "123456.75");
+  EXPECT_EQ(formatNumber(2.5e15), "2500000000000000");
+  EXPECT_EQ(formatNumber(0.0), "0");
+  EXPECT_EQ(formatNumber(-3.0), "-3");
 }
 
 } // namespace

@@ -18,8 +18,9 @@
 namespace kiln {
 namespace rt {
 
-/// The shortest decimal text that reads back as `value` ("0.1", "1e-07",
-/// "3"); "nan", "inf" or "-inf" for non-finite values.
+/// The shortest decimal text that reads back as `value`, in fixed notation
+/// for exponents -4 to 15 and scientific otherwise, as Python prints floats
+/// ("0.1", "0.0005", "1e-07", "3"); "nan", "inf" or "-inf" when not finite.
 std::string formatNumber(double value);
 
 /// Builds one JSON document in memory. Calls must nest properly (a key
