@@ -14,6 +14,7 @@ namespace rt {
 
 namespace {
 
+/// pi, for degrees to radians.
 constexpr double kPi = 3.14159265358979323846;
 
 /// Sample coordinates this close outside the input still count as inside:
@@ -31,13 +32,15 @@ double uniformIn(uint32_t w, double lo, double hi) {
   return lo + (hi - lo) * rng::uniformFloat(w);
 }
 
+/// The parameters of one image from streams `firstStream` and
+/// `firstStream + 1` of StreamKind::Augmentation at (seed, epoch, index).
 AugmentParams drawFrom(const AugmentConfig &config, int height, int width,
                        uint64_t seed, uint64_t epoch, uint32_t sampleIndex,
                        uint32_t firstStream) {
   using rng::StreamKind;
-  rng::Counter a = rng::wordsAt(
-      seed, rng::streamId(StreamKind::Augmentation, firstStream), epoch,
-      sampleIndex);
+  rng::Counter a =
+      rng::wordsAt(seed, rng::streamId(StreamKind::Augmentation, firstStream),
+                   epoch, sampleIndex);
   rng::Counter b = rng::wordsAt(
       seed, rng::streamId(StreamKind::Augmentation, firstStream + 1), epoch,
       sampleIndex);
@@ -48,8 +51,8 @@ AugmentParams drawFrom(const AugmentConfig &config, int height, int width,
     p.rotationDegrees =
         uniformIn(a[0], -config.rotationDegrees, config.rotationDegrees);
   if (config.heightShift > 0)
-    p.shiftY = uniformIn(a[1], -config.heightShift, config.heightShift) *
-               height;
+    p.shiftY =
+        uniformIn(a[1], -config.heightShift, config.heightShift) * height;
   if (config.widthShift > 0)
     p.shiftX = uniformIn(a[2], -config.widthShift, config.widthShift) * width;
   if (config.zoom > 0) {
@@ -121,7 +124,8 @@ void applyAugment(const AugmentParams &params, FillMode fill, float fillValue,
         double sx = cx + c * u - s * v;
         double sy = cy + s * u + c * v;
         float *o = out + size_t(y) * rowSize + size_t(x) * channels;
-        bool outside = sx < -kEdgeTolerance || sx > width - 1 + kEdgeTolerance ||
+        bool outside = sx < -kEdgeTolerance ||
+                       sx > width - 1 + kEdgeTolerance ||
                        sy < -kEdgeTolerance || sy > height - 1 + kEdgeTolerance;
         if (outside && fill == FillMode::Constant) {
           std::fill_n(o, channels, fillValue);
@@ -163,8 +167,8 @@ Augmenter::Augmenter(AugmentConfig config) : cfg(std::move(config)) {}
 
 void Augmenter::augmentBatch(float *images, const int32_t *labels,
                              const uint32_t *sampleIndices, int64_t count,
-                             int height, int width, int channels,
-                             uint64_t seed, uint64_t epoch) {
+                             int height, int width, int channels, uint64_t seed,
+                             uint64_t epoch) {
   if (!cfg.enabled())
     return;
   size_t size = size_t(height) * width * channels;
@@ -200,10 +204,10 @@ Status addAugmentedCopies(Dataset &data, const AugmentConfig &config,
   data.labels.reserve(original + chosen.size());
   for (size_t k = 0; k < chosen.size(); ++k) {
     uint32_t src = chosen[k];
-    AugmentParams p = drawFrom(config, data.height, data.width, seed, 0, src,
-                               kCopyStream);
-    applyAugment(p, config.fill, config.fillValue, data.image(src),
-                 data.height, data.width, data.channels,
+    AugmentParams p =
+        drawFrom(config, data.height, data.width, seed, 0, src, kCopyStream);
+    applyAugment(p, config.fill, config.fillValue, data.image(src), data.height,
+                 data.width, data.channels,
                  data.image(original + static_cast<int64_t>(k)));
     data.labels.push_back(data.labels[src]);
   }

@@ -22,8 +22,8 @@ void copyRange(const Dataset &all, int64_t begin, int64_t end, Dataset &part) {
   part.width = all.width;
   part.channels = all.channels;
   part.numClasses = all.numClasses;
-  part.images.assign(all.image(begin), all.image(begin) +
-                                           part.count * all.imageSize());
+  part.images.assign(all.image(begin),
+                     all.image(begin) + part.count * all.imageSize());
   part.labels.assign(all.labels.begin() + begin, all.labels.begin() + end);
 }
 
@@ -66,7 +66,8 @@ std::vector<uint32_t> shuffledOrder(uint32_t count, uint64_t seed,
 }
 
 EpochBatches::EpochBatches(std::vector<uint32_t> order, int64_t batchSize)
-    : sampleOrder(std::move(order)), batchSize(std::max<int64_t>(batchSize, 1)) {}
+    : sampleOrder(std::move(order)),
+      batchSize(std::max<int64_t>(batchSize, 1)) {}
 
 int64_t EpochBatches::numBatches() const {
   int64_t n = static_cast<int64_t>(sampleOrder.size());

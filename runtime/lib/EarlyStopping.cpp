@@ -9,12 +9,14 @@ namespace rt {
 
 namespace {
 
+/// A monitored figure: its Keras name and whether larger is better.
 struct MonitorInfo {
   Monitor monitor;
   const char *name;
   bool maximise;
 };
 
+/// Every monitor, the one table of names and directions.
 constexpr MonitorInfo kMonitors[] = {
     {Monitor::ValLoss, "val_loss", false},
     {Monitor::ValAccuracy, "val_accuracy", true},
@@ -22,6 +24,7 @@ constexpr MonitorInfo kMonitors[] = {
     {Monitor::Accuracy, "accuracy", true},
 };
 
+/// The table row of `m`.
 const MonitorInfo &infoOf(Monitor m) {
   for (const MonitorInfo &i : kMonitors)
     if (i.monitor == m)

@@ -68,11 +68,11 @@ Status writeFileAtomically(const std::string &path, const char *what,
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return Status::errnoError(tmp, std::string("cannot create ") + what);
-  bool written =
-      writeAll(fd, static_cast<const uint8_t *>(data), size) && ::fsync(fd) == 0;
-  Status status = written ? Status::ok()
-                          : Status::errnoError(
-                                tmp, std::string("cannot write ") + what);
+  bool written = writeAll(fd, static_cast<const uint8_t *>(data), size) &&
+                 ::fsync(fd) == 0;
+  Status status =
+      written ? Status::ok()
+              : Status::errnoError(tmp, std::string("cannot write ") + what);
   if (::close(fd) != 0 && status)
     status = Status::errnoError(tmp, std::string("cannot write ") + what);
   if (status && ::rename(tmp.c_str(), path.c_str()) != 0)

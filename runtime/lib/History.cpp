@@ -16,6 +16,7 @@ struct Column {
   double (*get)(const EpochRecord &);
 };
 
+/// The history columns, in file order.
 const Column kColumns[] = {
     {"epoch", [](const EpochRecord &r) { return double(r.epoch); }},
     {"loss", [](const EpochRecord &r) { return r.loss; }},

@@ -143,11 +143,10 @@ Status readIdx(const std::string &path, IdxArray &out) {
     return Status::fileError(path, "IDX file has no dimensions");
   size_t header = 4 + 4 * size_t(rank);
   if (b.size() < header)
-    return Status::fileError(path, "truncated IDX header: " +
-                                       std::to_string(rank) +
-                                       " dimensions need " +
-                                       std::to_string(header) + " bytes, have " +
-                                       std::to_string(b.size()));
+    return Status::fileError(path,
+                             "truncated IDX header: " + std::to_string(rank) +
+                                 " dimensions need " + std::to_string(header) +
+                                 " bytes, have " + std::to_string(b.size()));
   IdxArray a;
   uint64_t elements = 1;
   for (unsigned d = 0; d < rank; ++d) {
@@ -162,11 +161,10 @@ Status readIdx(const std::string &path, IdxArray &out) {
   }
   uint64_t have = b.size() - header;
   if (have < elements)
-    return Status::fileError(path, "truncated IDX data: extents " +
-                                       dimsText(a.dims) + " need " +
-                                       std::to_string(elements) +
-                                       " bytes, the file has " +
-                                       std::to_string(have));
+    return Status::fileError(
+        path, "truncated IDX data: extents " + dimsText(a.dims) + " need " +
+                  std::to_string(elements) + " bytes, the file has " +
+                  std::to_string(have));
   if (have > elements)
     return Status::fileError(path, std::to_string(have - elements) +
                                        " unexpected bytes after the IDX data "
@@ -187,27 +185,25 @@ Status loadIdxDataset(const std::string &imagesPath,
     return s;
   std::string want = std::to_string(height) + "x" + std::to_string(width);
   const std::vector<uint32_t> &d = images.dims;
-  bool shapeOk =
-      (d.size() == 3 && channels == 1 && d[1] == uint32_t(height) &&
-       d[2] == uint32_t(width)) ||
-      (d.size() == 4 && d[1] == uint32_t(height) && d[2] == uint32_t(width) &&
-       d[3] == uint32_t(channels));
+  bool shapeOk = (d.size() == 3 && channels == 1 && d[1] == uint32_t(height) &&
+                  d[2] == uint32_t(width)) ||
+                 (d.size() == 4 && d[1] == uint32_t(height) &&
+                  d[2] == uint32_t(width) && d[3] == uint32_t(channels));
   if (!shapeOk)
     return Status::fileError(
-        imagesPath, "images have extents " + dimsText(d) + ", expected N x " +
-                        want +
-                        (channels == 1 ? std::string(" (or N x ") + want +
-                                             " x 1)"
-                                       : " x " + std::to_string(channels)));
+        imagesPath,
+        "images have extents " + dimsText(d) + ", expected N x " + want +
+            (channels == 1 ? std::string(" (or N x ") + want + " x 1)"
+                           : " x " + std::to_string(channels)));
   if (labels.dims.size() != 1)
-    return Status::fileError(labelsPath,
-                             "labels have extents " + dimsText(labels.dims) +
-                                 ", expected one dimension (N)");
+    return Status::fileError(labelsPath, "labels have extents " +
+                                             dimsText(labels.dims) +
+                                             ", expected one dimension (N)");
   if (labels.dims[0] != d[0])
-    return Status::fileError(
-        labelsPath, "has " + std::to_string(labels.dims[0]) +
-                        " labels but " + imagesPath + " has " +
-                        std::to_string(d[0]) + " images");
+    return Status::fileError(labelsPath,
+                             "has " + std::to_string(labels.dims[0]) +
+                                 " labels but " + imagesPath + " has " +
+                                 std::to_string(d[0]) + " images");
   Dataset ds;
   ds.count = d[0];
   ds.height = height;
@@ -231,8 +227,7 @@ Status loadIdxDataset(const std::string &imagesPath,
   return Status::ok();
 }
 
-IdxFilePair fashionMnistFiles(FashionMnistSplit split,
-                              const std::string &dir) {
+IdxFilePair fashionMnistFiles(FashionMnistSplit split, const std::string &dir) {
   const char *prefix = split == FashionMnistSplit::Train ? "train" : "t10k";
   return {dir + "/" + prefix + "-images-idx3-ubyte.gz",
           dir + "/" + prefix + "-labels-idx1-ubyte.gz"};

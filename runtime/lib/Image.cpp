@@ -60,6 +60,7 @@ bool pnmNumber(const std::vector<uint8_t> &b, size_t &pos, uint64_t &value) {
   return true;
 }
 
+/// Decodes a binary PGM (P5) or PPM (P6) image whose magic was checked.
 Status decodePnm(const std::string &path, const std::vector<uint8_t> &b,
                  Decoded &out) {
   int channels = b[1] == '5' ? 1 : 3;
@@ -71,10 +72,9 @@ Status decodePnm(const std::string &path, const std::vector<uint8_t> &b,
     return Status::fileError(path, std::string("truncated or malformed ") +
                                        kind + " header");
   if (width == 0 || height == 0 || width * height > kMaxPixels)
-    return Status::fileError(path, std::string(kind) + " size " +
-                                       std::to_string(width) + "x" +
-                                       std::to_string(height) +
-                                       " is empty or too large");
+    return Status::fileError(
+        path, std::string(kind) + " size " + std::to_string(width) + "x" +
+                  std::to_string(height) + " is empty or too large");
   if (maxval == 0 || maxval > 65535)
     return Status::fileError(path, std::string(kind) + " maxval " +
                                        std::to_string(maxval) +
@@ -88,12 +88,11 @@ Status decodePnm(const std::string &path, const std::vector<uint8_t> &b,
   size_t samples = size_t(width) * height * channels;
   size_t need = samples * bytesPerSample;
   if (b.size() - pos < need)
-    return Status::fileError(path, std::string("truncated ") + kind +
-                                       " data: " + std::to_string(width) +
-                                       "x" + std::to_string(height) +
-                                       " needs " + std::to_string(need) +
-                                       " bytes, the file has " +
-                                       std::to_string(b.size() - pos));
+    return Status::fileError(
+        path, std::string("truncated ") + kind +
+                  " data: " + std::to_string(width) + "x" +
+                  std::to_string(height) + " needs " + std::to_string(need) +
+                  " bytes, the file has " + std::to_string(b.size() - pos));
   Decoded d;
   d.height = static_cast<int>(height);
   d.width = static_cast<int>(width);
@@ -101,13 +100,13 @@ Status decodePnm(const std::string &path, const std::vector<uint8_t> &b,
   d.data.resize(samples);
   const uint8_t *p = b.data() + pos;
   for (size_t i = 0; i < samples; ++i) {
-    uint32_t v = bytesPerSample == 1 ? p[i] : uint32_t(p[2 * i]) << 8 | p[2 * i + 1];
+    uint32_t v =
+        bytesPerSample == 1 ? p[i] : uint32_t(p[2 * i]) << 8 | p[2 * i + 1];
     if (v > maxval)
-      return Status::fileError(path, std::string(kind) + " sample " +
-                                         std::to_string(v) + " at offset " +
-                                         std::to_string(i) +
-                                         " exceeds maxval " +
-                                         std::to_string(maxval));
+      return Status::fileError(
+          path, std::string(kind) + " sample " + std::to_string(v) +
+                    " at offset " + std::to_string(i) + " exceeds maxval " +
+                    std::to_string(maxval));
     d.data[i] = static_cast<float>(v) / static_cast<float>(maxval);
   }
   // Bytes after the first image are ignored: Netpbm files may hold several.
@@ -128,14 +127,18 @@ struct PngSource {
   char message[256];
 };
 
+/// libpng's error callback: keeps the message and jumps back to
+/// pngGuarded().
 [[noreturn]] void pngError(png_structp png, png_const_charp msg) {
   auto *src = static_cast<PngSource *>(png_get_error_ptr(png));
   std::snprintf(src->message, sizeof(src->message), "%s", msg);
   png_longjmp(png, 1);
 }
 
+/// libpng's warning callback: warnings about ancillary chunks are ignored.
 void pngWarning(png_structp, png_const_charp) {}
 
+/// libpng's read callback over the file's bytes; running out is an error.
 void pngRead(png_structp png, png_bytep out, size_t n) {
   auto *src = static_cast<PngSource *>(png_get_io_ptr(png));
   if (src->size - src->pos < n)
@@ -172,6 +175,7 @@ public:
   png_infop info = nullptr;
 };
 
+/// Decodes a PNG image whose signature was checked.
 Status decodePng(const std::string &path, const std::vector<uint8_t> &b,
                  Decoded &out) {
   PngSource src{b.data(), b.size(), 0, {}};
@@ -262,17 +266,17 @@ uint8_t toByte(float v) {
   return static_cast<uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
 }
 
+/// Checks that `image` can be written as 8-bit grey or RGB.
 Status checkWritable(const std::string &path, const Image &image) {
   if ((image.channels != 1 && image.channels != 3) || image.height <= 0 ||
       image.width <= 0 ||
       image.data.size() != size_t(image.height) * image.width * image.channels)
-    return Status::fileError(path, "cannot write a " +
-                                       std::to_string(image.height) + "x" +
-                                       std::to_string(image.width) + "x" +
-                                       std::to_string(image.channels) +
-                                       " image holding " +
-                                       std::to_string(image.data.size()) +
-                                       " values (1 or 3 channels only)");
+    return Status::fileError(
+        path, "cannot write a " + std::to_string(image.height) + "x" +
+                  std::to_string(image.width) + "x" +
+                  std::to_string(image.channels) + " image holding " +
+                  std::to_string(image.data.size()) +
+                  " values (1 or 3 channels only)");
   return Status::ok();
 }
 
@@ -282,6 +286,7 @@ void pngWrite(png_structp png, png_bytep data, size_t n) {
   out->insert(out->end(), data, data + n);
 }
 
+/// libpng's flush callback: nothing to flush in memory.
 void pngFlush(png_structp) {}
 
 } // namespace
@@ -313,11 +318,13 @@ Status readImage(const std::string &path, int height, int width, int channels,
                                    "(unrecognised content)");
   }
   if (d.height != height || d.width != width)
-    return Status::fileError(
-        path, "image is " + std::to_string(d.width) + "x" +
-                  std::to_string(d.height) + " (width x height) but the model "
-                  "takes " + std::to_string(width) + "x" +
-                  std::to_string(height) + "; images are not resized");
+    return Status::fileError(path, "image is " + std::to_string(d.width) + "x" +
+                                       std::to_string(d.height) +
+                                       " (width x height) but the model "
+                                       "takes " +
+                                       std::to_string(width) + "x" +
+                                       std::to_string(height) +
+                                       "; images are not resized");
   Image img;
   img.height = height;
   img.width = width;
@@ -372,8 +379,8 @@ Status writePng(const std::string &path, const Image &image) {
   });
   png_destroy_write_struct(&png, &info);
   if (!ok)
-    return Status::fileError(path,
-                             std::string("cannot encode PNG: ") + errors.message);
+    return Status::fileError(path, std::string("cannot encode PNG: ") +
+                                       errors.message);
   return writeFileAtomically(path, "image", encoded.data(), encoded.size());
 }
 

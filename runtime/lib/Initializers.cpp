@@ -21,6 +21,8 @@ struct InitInfo {
   InitDistribution::Kind kind;
 };
 
+/// Every initialiser, the one table of names and variance-scaling
+/// arguments.
 constexpr InitInfo kInitializers[] = {
     {Initializer::GlorotUniform, "glorot_uniform", 1.0, InitInfo::FanAvg,
      InitDistribution::Uniform},
@@ -40,6 +42,7 @@ constexpr InitInfo kInitializers[] = {
      InitDistribution::Constant},
 };
 
+/// The table row of `init`.
 const InitInfo &infoOf(Initializer init) {
   for (const InitInfo &i : kInitializers)
     if (i.init == init)
@@ -51,6 +54,7 @@ const InitInfo &infoOf(Initializer init) {
 /// probability 0.0455^2, so 64 never all fail in practice.
 constexpr uint32_t kMaxTruncatedAttempts = 64;
 
+/// 2 pi, for Box-Muller.
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 } // namespace
@@ -90,8 +94,8 @@ InitDistribution initDistribution(Initializer init,
     return d;
   }
   Fans fans = computeFans(shape);
-  double fan = info.mode == InitInfo::FanIn ? fans.in
-                                            : (fans.in + fans.out) / 2.0;
+  double fan =
+      info.mode == InitInfo::FanIn ? fans.in : (fans.in + fans.out) / 2.0;
   double scale = info.scale / std::max(1.0, fan);
   d.value = info.kind == InitDistribution::Uniform
                 ? std::sqrt(3.0 * scale)
@@ -147,8 +151,8 @@ Status initializeParameter(Initializer init, const std::vector<int64_t> &shape,
       break;
     }
     case InitDistribution::TruncatedNormal:
-      out[i] = static_cast<float>(
-          d.value * truncatedNormalAt(seed, stream, index, 2.0));
+      out[i] = static_cast<float>(d.value *
+                                  truncatedNormalAt(seed, stream, index, 2.0));
       break;
     }
   }

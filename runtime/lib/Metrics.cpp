@@ -27,6 +27,7 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+/// Writes one row of scores as a JSON object.
 void scoresJson(JsonWriter &json, const ClassScores &s) {
   json.beginObject()
       .key("precision")
@@ -57,8 +58,8 @@ Status ConfusionMatrix::add(int32_t trueClass, int32_t predictedClass) {
   if (trueClass < 0 || trueClass >= n || predictedClass < 0 ||
       predictedClass >= n)
     return Status::error("class pair (" + std::to_string(trueClass) + ", " +
-                         std::to_string(predictedClass) +
-                         ") is outside the " + std::to_string(n) +
+                         std::to_string(predictedClass) + ") is outside the " +
+                         std::to_string(n) +
                          " classes of the confusion matrix");
   ++counts[size_t(trueClass) * n + predictedClass];
   ++samples;
@@ -127,9 +128,10 @@ std::string formatClassificationReport(const ClassificationReport &report,
   size_t width = std::max<size_t>(12, static_cast<size_t>(digits));
   for (const std::string &name : report.names)
     width = std::max(width, name.size());
-  std::string out = std::string(width, ' ') + " " + " " + padLeft("precision", 9) +
-                    " " + padLeft("recall", 9) + " " + padLeft("f1-score", 9) +
-                    " " + padLeft("support", 9) + "\n\n";
+  std::string out = std::string(width, ' ') + " " + " " +
+                    padLeft("precision", 9) + " " + padLeft("recall", 9) + " " +
+                    padLeft("f1-score", 9) + " " + padLeft("support", 9) +
+                    "\n\n";
   auto row = [&](const std::string &name, const ClassScores &s) {
     out += padLeft(name, width) + " " + " " + fixed(s.precision, digits) + " " +
            fixed(s.recall, digits) + " " + fixed(s.f1, digits) + " " +

@@ -10,6 +10,7 @@ namespace rt {
 
 namespace {
 
+/// snprintf of one double into a string.
 std::string printf1(const char *format, double v) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), format, v);
@@ -53,11 +54,10 @@ std::string formatBar(int64_t current, int64_t total, int width) {
   int digits = static_cast<int>(std::to_string(total).size());
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%*lld/%lld [", digits,
-                static_cast<long long>(current),
-                static_cast<long long>(total));
+                static_cast<long long>(current), static_cast<long long>(total));
   std::string bar = buf;
-  int filled = total > 0 ? static_cast<int>(width * (double(current) / total))
-                         : width;
+  int filled =
+      total > 0 ? static_cast<int>(width * (double(current) / total)) : width;
   filled = std::min(filled, width);
   if (filled > 0) {
     bar.append(filled - 1, '=');

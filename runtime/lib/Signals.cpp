@@ -20,6 +20,8 @@ volatile std::sig_atomic_t pendingSignal = 0;
 struct sigaction previousInt, previousTerm;
 bool active = false;
 
+/// The handler of SIGINT and SIGTERM: records the first signal, ends the
+/// process on the second.
 void onStopSignal(int signo) {
   if (pendingSignal) {
     // Second signal: act as if we had never caught it.

@@ -80,7 +80,7 @@ TEST(Augment, IntegerShift) {
   const int h = 4, w = 7;
   std::vector<float> in = distinctImage(h, w, 1);
   AugmentParams p;
-  p.shiftX = 2; // samples input column x + 2
+  p.shiftX = 2;  // samples input column x + 2
   p.shiftY = -1; // samples input row y - 1
   std::vector<float> nearest = transformed(p, in, h, w, 1);
   std::vector<float> constant =
@@ -109,8 +109,7 @@ TEST(Augment, QuarterTurnPermutesPixels) {
   for (int y = 0; y < n; ++y)
     for (int x = 0; x < n; ++x)
       for (int c = 0; c < 2; ++c)
-        ASSERT_NEAR(at(out, n, 2, y, x, c), at(in, n, 2, x, n - 1 - y, c),
-                    1e-5)
+        ASSERT_NEAR(at(out, n, 2, y, x, c), at(in, n, 2, x, n - 1 - y, c), 1e-5)
             << y << "," << x;
 }
 
@@ -202,9 +201,9 @@ TEST(Augment, RestrictedClassesOnRealImages) {
                    1, 5, 1);
   int changed = 0, chosen = 0;
   for (int64_t i = 0; i < count; ++i) {
-    bool same = std::equal(images.begin() + i * 784,
-                           images.begin() + (i + 1) * 784,
-                           original.begin() + i * 784);
+    bool same =
+        std::equal(images.begin() + i * 784, images.begin() + (i + 1) * 784,
+                   original.begin() + i * 784);
     if (labels[i] == 2 || labels[i] == 6) {
       ++chosen;
       changed += !same;

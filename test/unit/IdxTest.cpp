@@ -33,9 +33,9 @@ std::vector<uint8_t> idxBytes(const std::vector<uint32_t> &dims,
 /// `bytes` as one gzip member.
 std::vector<uint8_t> gzipBytes(const std::vector<uint8_t> &bytes) {
   z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                         Z_DEFAULT_STRATEGY),
-            Z_OK);
+  EXPECT_EQ(
+      deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+      Z_OK);
   std::vector<uint8_t> out(deflateBound(&zs, bytes.size()) + 32);
   zs.next_in = const_cast<Bytef *>(bytes.data());
   zs.avail_in = static_cast<uInt>(bytes.size());
@@ -203,8 +203,8 @@ TEST(Idx, TruncatedGzip) {
   IdxArray a;
   Status s = readIdx(dir.path("half.gz"), a);
   ASSERT_FALSE(s);
-  EXPECT_TRUE(contains(s.message(), dir.path("half.gz") +
-                                        ": gzip data is truncated"))
+  EXPECT_TRUE(
+      contains(s.message(), dir.path("half.gz") + ": gzip data is truncated"))
       << s.message();
 }
 
@@ -250,8 +250,8 @@ TEST(Idx, BadMagicAndType) {
   IdxArray a;
   Status s = readIdx(dir.path("text"), a);
   ASSERT_FALSE(s);
-  EXPECT_TRUE(contains(s.message(), dir.path("text") +
-                                        ": bad IDX magic 0x68656c6c"))
+  EXPECT_TRUE(
+      contains(s.message(), dir.path("text") + ": bad IDX magic 0x68656c6c"))
       << s.message();
 
   writeBytes(dir.path("float"), idxBytes({1}, {0, 0, 0, 0}, 0x0D));
@@ -308,8 +308,8 @@ TEST(Idx, PairErrors) {
 
   s = loadPair(dir, {2, 4, 4}, ramp(32), {2, 1}, {0, 1}, d);
   ASSERT_FALSE(s);
-  EXPECT_TRUE(contains(s.message(), dir.path("labels") +
-                                        ": labels have extents 2x1"))
+  EXPECT_TRUE(
+      contains(s.message(), dir.path("labels") + ": labels have extents 2x1"))
       << s.message();
 
   s = loadPair(dir, {2, 4, 4}, ramp(32), {3}, {0, 1, 2}, d);

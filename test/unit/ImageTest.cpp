@@ -1,7 +1,7 @@
 //===- ImageTest.cpp - PGM/PPM/PNG reading for inference ------------------===//
 
-#include "kiln/runtime/Idx.h"
 #include "kiln/runtime/Image.h"
+#include "kiln/runtime/Idx.h"
 
 #include "RuntimeTestUtil.h"
 
@@ -24,7 +24,8 @@ namespace {
 /// width x height x channels values of `bitDepth` bits; for a palette image
 /// they are indices into `palette` (RGB triples).
 std::vector<uint8_t> encodePng(int width, int height, int colorType,
-                               int bitDepth, const std::vector<uint16_t> &samples,
+                               int bitDepth,
+                               const std::vector<uint16_t> &samples,
                                bool interlace = false,
                                const std::vector<png_color> &palette = {}) {
   int channels = colorType == PNG_COLOR_TYPE_GRAY         ? 1
@@ -139,8 +140,8 @@ TEST(Image, GreyPngDepths) {
   writeBytes(dir.path("g16.png"),
              encodePng(2, 2, PNG_COLOR_TYPE_GRAY, 16, deep));
   ASSERT_TRUE(readImage(dir.path("g16.png"), 2, 2, 1, img));
-  EXPECT_EQ(img.data, (std::vector<float>{0.0f, 1.0f, 128 / 255.0f,
-                                          7 / 255.0f}));
+  EXPECT_EQ(img.data,
+            (std::vector<float>{0.0f, 1.0f, 128 / 255.0f, 7 / 255.0f}));
 }
 
 // Tests colour handling: RGB kept for a 3-channel model, turned into ITU-R
@@ -158,9 +159,9 @@ TEST(Image, ColourConversion) {
   for (size_t p = 0; p < 8; ++p) {
     for (int c = 0; c < 3; ++c)
       EXPECT_EQ(colour.data[3 * p + c], rgb[3 * p + c] / 255.0f);
-    double luma = (0.299 * rgb[3 * p] + 0.587 * rgb[3 * p + 1] +
-                   0.114 * rgb[3 * p + 2]) /
-                  255.0;
+    double luma =
+        (0.299 * rgb[3 * p] + 0.587 * rgb[3 * p + 1] + 0.114 * rgb[3 * p + 2]) /
+        255.0;
     EXPECT_NEAR(grey.data[p], luma, 1e-6) << "pixel " << p;
   }
 
@@ -181,8 +182,8 @@ TEST(Image, ColourConversion) {
                                             {2, 0, 1}, false, palette));
   Image pal;
   ASSERT_TRUE(readImage(dir.path("pal.png"), 1, 3, 3, pal));
-  EXPECT_EQ(pal.data, (std::vector<float>{10 / 255.0f, 20 / 255.0f,
-                                          30 / 255.0f, 1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(pal.data, (std::vector<float>{10 / 255.0f, 20 / 255.0f, 30 / 255.0f,
+                                          1, 0, 0, 0, 1, 0}));
 
   std::vector<uint16_t> g = {0, 51, 255};
   writeBytes(dir.path("g.png"), encodePng(3, 1, PNG_COLOR_TYPE_GRAY, 8, g));
@@ -202,10 +203,10 @@ TEST(Image, Netpbm) {
   Image img;
   Status s = readImage(dir.path("a.pgm"), 2, 3, 1, img);
   ASSERT_TRUE(s) << s.message();
-  EXPECT_EQ(img.data, (std::vector<float>{0, 0.2f, 1 / 3.0f, 1, 1 / 15.0f,
-                                          2 / 3.0f}));
+  EXPECT_EQ(img.data,
+            (std::vector<float>{0, 0.2f, 1 / 3.0f, 1, 1 / 15.0f, 2 / 3.0f}));
 
-  std::vector<uint8_t> deep = {'P', '5', ' ', '2', ' ', '1', ' ', '1',
+  std::vector<uint8_t> deep = {'P', '5', ' ', '2',  ' ',  '1',  ' ',  '1',
                                '0', '0', '0', '\n', 0x03, 0xE8, 0x01, 0xF4};
   writeBytes(dir.path("deep.pgm"), deep);
   ASSERT_TRUE(readImage(dir.path("deep.pgm"), 1, 2, 1, img));
@@ -244,8 +245,8 @@ TEST(Image, TruncatedAndCorrupt) {
   writeBytes(dir.path("half.png"), half);
   Status s = readImage(dir.path("half.png"), 28, 28, 1, out);
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.message(), dir.path("half.png") +
-                             ": corrupt PNG: file is truncated");
+  EXPECT_EQ(s.message(),
+            dir.path("half.png") + ": corrupt PNG: file is truncated");
 
   // Cutting only the final IEND chunk still fails: the file is incomplete.
   std::vector<uint8_t> noEnd(good.begin(), good.end() - 12);
@@ -262,18 +263,20 @@ TEST(Image, TruncatedAndCorrupt) {
   writeBytes(dir.path("flip.png"), flipped);
   s = readImage(dir.path("flip.png"), 28, 28, 1, out);
   ASSERT_FALSE(s);
-  EXPECT_TRUE(contains(s.message(), dir.path("flip.png") +
-                                        ": corrupt PNG: IDAT: "))
+  EXPECT_TRUE(
+      contains(s.message(), dir.path("flip.png") + ": corrupt PNG: IDAT: "))
       << s.message();
 
   std::vector<uint8_t> badCrc = good;
-  size_t idatLength = size_t(good[idat - 4]) << 24 | size_t(good[idat - 3])
-                      << 16 | size_t(good[idat - 2]) << 8 | good[idat - 1];
+  size_t idatLength = size_t(good[idat - 4]) << 24 |
+                      size_t(good[idat - 3]) << 16 |
+                      size_t(good[idat - 2]) << 8 | good[idat - 1];
   badCrc[idat + 4 + idatLength] ^= 0x01; // IDAT's CRC-32
   writeBytes(dir.path("crc.png"), badCrc);
   s = readImage(dir.path("crc.png"), 28, 28, 1, out);
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.message(), dir.path("crc.png") + ": corrupt PNG: IDAT: CRC error");
+  EXPECT_EQ(s.message(),
+            dir.path("crc.png") + ": corrupt PNG: IDAT: CRC error");
 
   writeText(dir.path("short.pgm"), "P5 28 28 255\n" + std::string(100, 'x'));
   s = readImage(dir.path("short.pgm"), 28, 28, 1, out);

@@ -1,7 +1,7 @@
 //===- MetricsTest.cpp - Confusion matrix and classification report -------===//
 
-#include "kiln/runtime/Json.h"
 #include "kiln/runtime/Metrics.h"
+#include "kiln/runtime/Json.h"
 
 #include <gtest/gtest.h>
 
@@ -99,8 +99,9 @@ TEST(Metrics, ScikitLearnDocumentationExample) {
             "weighted avg       0.70      0.60      0.61         5\n");
   // digits=4 widens nothing but the decimals.
   std::string four = formatClassificationReport(r, 4);
-  EXPECT_NE(four.find("     class 2     1.0000    0.6667    0.8000         3\n"),
-            std::string::npos)
+  EXPECT_NE(
+      four.find("     class 2     1.0000    0.6667    0.8000         3\n"),
+      std::string::npos)
       << four;
 }
 

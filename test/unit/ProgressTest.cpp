@@ -1,7 +1,7 @@
 //===- ProgressTest.cpp - Epoch lines, progress bar and history files -----===//
 
-#include "kiln/runtime/History.h"
 #include "kiln/runtime/Progress.h"
+#include "kiln/runtime/History.h"
 
 #include "RuntimeTestUtil.h"
 

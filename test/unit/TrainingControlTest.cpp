@@ -48,8 +48,8 @@ TEST(EarlyStopping, PatienceOnValLoss) {
     improved.push_back(d.improved);
     EXPECT_EQ(d.stop, e == 6) << e;
   }
-  EXPECT_EQ(improved, (std::vector<bool>{true, true, false, true, false,
-                                         false, false}));
+  EXPECT_EQ(improved,
+            (std::vector<bool>{true, true, false, true, false, false, false}));
   EXPECT_TRUE(d.restoreBest);
   EXPECT_EQ(es.state().bestEpoch, 3);
   EXPECT_EQ(es.state().best, 0.79);

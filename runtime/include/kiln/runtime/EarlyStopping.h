@@ -1,4 +1,4 @@
-//===- EarlyStopping.h - Keras' EarlyStopping as a state machine -*- C++ -*-===//
+//===- EarlyStopping.h - Keras' EarlyStopping, a state machine -*- C++ -*-===//
 //
 // Stops training when a monitored validation figure has not improved by
 // more than min_delta for `patience` epochs, as keras.callbacks.EarlyStopping

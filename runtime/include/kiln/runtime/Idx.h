@@ -53,11 +53,12 @@ constexpr std::array<const char *, 10> kFashionMnistClasses = {
 /// The two halves of Fashion-MNIST.
 enum class FashionMnistSplit { Train, Test };
 
-/// The image and label file of `split` in `dir` (Debian's file names).
+/// An image file and the label file that goes with it.
 struct IdxFilePair {
   std::string images;
   std::string labels;
 };
+/// The files of `split` in `dir`, by Debian's file names.
 IdxFilePair fashionMnistFiles(FashionMnistSplit split,
                               const std::string &dir = kFashionMnistDir);
 

@@ -1,4 +1,4 @@
-//===- Initializers.h - Parameter initialisers (Keras semantics) -*- C++ -*-===//
+//===- Initializers.h - Parameter initialisers (Keras) ----------*- C++ -*-===//
 //
 // The kernel and bias initialisers the model language names, with Keras'
 // definitions: fans as keras.initializers computes them (the last two
@@ -51,6 +51,7 @@ struct Fans {
   double in = 1;
   double out = 1;
 };
+/// The fans of `shape`.
 Fans computeFans(const std::vector<int64_t> &shape);
 
 /// Keras' stddev correction for a unit normal truncated to [-2, 2]: the
@@ -65,6 +66,7 @@ struct InitDistribution {
   /// (values lie in [-2 stddev, 2 stddev]).
   double value = 0;
 };
+/// The distribution `init` draws from for a parameter of `shape`.
 InitDistribution initDistribution(Initializer init,
                                   const std::vector<int64_t> &shape);
 

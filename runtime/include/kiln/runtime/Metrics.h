@@ -1,4 +1,4 @@
-//===- Metrics.h - Accuracy, confusion matrix, classification report -*- C++ -*-===//
+//===- Metrics.h - Accuracy, confusion matrix, class report -----*- C++ -*-===//
 //
 // Evaluation results as the reports give them: accuracy, the confusion
 // matrix (rows are true classes, columns predictions, as scikit-learn's

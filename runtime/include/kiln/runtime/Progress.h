@@ -4,7 +4,7 @@
 // reads like the reports' logs:
 //
 //   Epoch 1/10
-//   750/750 [==============================] - 47s 60ms/step - loss: 0.5846 - accuracy: 0.7841 - val_loss: 0.4175 - val_accuracy: 0.8463
+//   750/750 [=========...=====] - 47s 63ms/step - loss: 0.5846 - accuracy: ...
 //
 // The bar with its ETA is redrawn in place only when the output is a
 // terminal; otherwise (a log file, a pipe) only the final line of each
