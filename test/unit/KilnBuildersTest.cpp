@@ -35,9 +35,9 @@ protected:
   /// Starts a function with arguments of `types` and returns them.
   SmallVector<Value> args(ArrayRef<Type> types) {
     builder.setInsertionPointToEnd(module->getBody());
-    auto fn = builder.create<func::FuncOp>(
-        builder.getUnknownLoc(), "f" + std::to_string(count++),
-        builder.getFunctionType(types, {}));
+    auto fn = builder.create<func::FuncOp>(builder.getUnknownLoc(),
+                                           "f" + std::to_string(count++),
+                                           builder.getFunctionType(types, {}));
     Block *entry = fn.addEntryBlock();
     builder.setInsertionPointToEnd(entry);
     builder.create<func::ReturnOp>(builder.getUnknownLoc());
@@ -72,9 +72,9 @@ protected:
 // Tests report 000's forward network built with inferring builders only: the
 // types come out as Keras gives them and the module verifies.
 TEST_F(KilnBuilders, Report000Forward) {
-  auto a = args({t({kDyn, 28, 28, 1}), t({3, 3, 1, 32}), t({32}),
-                 t({3, 3, 32, 64}), t({3, 3, 64, 64}), t({576, 64}),
-                 t({64, 10})});
+  auto a =
+      args({t({kDyn, 28, 28, 1}), t({3, 3, 1, 32}), t({32}), t({3, 3, 32, 64}),
+            t({3, 3, 64, 64}), t({576, 64}), t({64, 10})});
   // Owning arrays: an ArrayRef of a braced list would dangle.
   const SmallVector<int64_t> one{1, 1}, two{2, 2}, none{0, 0, 0, 0};
   Value x = builder.create<kiln::Conv2DOp>(loc(), a[0], a[1], one, one, none);
@@ -111,9 +111,8 @@ TEST_F(KilnBuilders, ReshapeResolvesInferredExtent) {
 
 // Tests every remaining forward, loss and metric builder.
 TEST_F(KilnBuilders, ForwardAndLosses) {
-  auto a = args({t({kDyn, 28, 28}), t({2, 28, 8}), t({kDyn, 8, 8, 4}),
-                 t({4}), t({kDyn, 10}), t({3, 3, 4, 4}),
-                 builder.getI64Type()});
+  auto a = args({t({kDyn, 28, 28}), t({2, 28, 8}), t({kDyn, 8, 8, 4}), t({4}),
+                 t({kDyn, 10}), t({3, 3, 4, 4}), builder.getI64Type()});
   Value c1 = builder.create<kiln::Conv1DOp>(loc(), a[0], a[1], 1, 1,
                                             ArrayRef<int64_t>{0, 1});
   EXPECT_EQ(c1.getType(), t({kDyn, 28, 8}));
@@ -130,8 +129,7 @@ TEST_F(KilnBuilders, ForwardAndLosses) {
       loc(), x, ArrayRef<int64_t>{3, 3}, ArrayRef<int64_t>{1, 1},
       ArrayRef<int64_t>{1, 1, 1, 1});
   EXPECT_EQ(avg.getType(), x.getType());
-  auto bn = builder.create<kiln::BatchNormTrainOp>(loc(), x, a[3], a[3],
-                                                   1e-3f);
+  auto bn = builder.create<kiln::BatchNormTrainOp>(loc(), x, a[3], a[3], 1e-3f);
   EXPECT_EQ(bn.getOutput().getType(), x.getType());
   EXPECT_EQ(bn.getBatchMean().getType(), t({4}));
   EXPECT_EQ(bn.getBatchVar().getType(), t({4}));
@@ -144,8 +142,8 @@ TEST_F(KilnBuilders, ForwardAndLosses) {
   builder.create<kiln::MulOp>(loc(), sum, drop.getMask());
   Value cat = builder.create<kiln::ConcatOp>(loc(), ValueRange{x, sum}, -1);
   EXPECT_EQ(cat.getType(), t({kDyn, 8, 8, 8}));
-  Value pad = builder.create<kiln::ZeroPadOp>(loc(), x,
-                                              ArrayRef<int64_t>{1, 2, 0, 3});
+  Value pad =
+      builder.create<kiln::ZeroPadOp>(loc(), x, ArrayRef<int64_t>{1, 2, 0, 3});
   EXPECT_EQ(pad.getType(), t({kDyn, 11, 11, 4}));
   Value unpadded = builder.create<kiln::SliceOp>(
       loc(), pad, ArrayRef<int64_t>{1, 0, 0}, ArrayRef<int64_t>{8, 8, 4});
@@ -186,12 +184,11 @@ TEST_F(KilnBuilders, Gradients) {
   Value gf1 = builder.create<kiln::Conv1DGradFilterOp>(
       loc(), a[3], a[5], 1, 1, ArrayRef<int64_t>{0, 0}, 2);
   EXPECT_EQ(gf1.getType(), a[4].getType());
-  EXPECT_EQ(builder.create<kiln::DenseGradInputOp>(loc(), a[8], a[7])
-                .getType(),
+  EXPECT_EQ(builder.create<kiln::DenseGradInputOp>(loc(), a[8], a[7]).getType(),
             a[6].getType());
-  EXPECT_EQ(builder.create<kiln::DenseGradWeightsOp>(loc(), a[6], a[8])
-                .getType(),
-            a[7].getType());
+  EXPECT_EQ(
+      builder.create<kiln::DenseGradWeightsOp>(loc(), a[6], a[8]).getType(),
+      a[7].getType());
   EXPECT_EQ(builder.create<kiln::BiasGradOp>(loc(), a[2]).getType(), t({8}));
   for (Value g :
        {builder.create<kiln::ReluGradOp>(loc(), a[8], a[8]).getResult(),
@@ -229,20 +226,18 @@ TEST_F(KilnBuilders, Gradients) {
             a[5].getType());
   Value channels = builder.create<kiln::GlobalAvgPoolOp>(loc(), a[2]);
   EXPECT_EQ(builder
-                .create<kiln::GlobalAvgPoolGradOp>(
-                    loc(), channels, ArrayRef<int64_t>{14, 14, 8})
+                .create<kiln::GlobalAvgPoolGradOp>(loc(), channels,
+                                                   ArrayRef<int64_t>{14, 14, 8})
                 .getType(),
             a[2].getType());
-  auto bn = builder.create<kiln::BatchNormTrainGradOp>(loc(), a[2], a[2],
-                                                       a[9], a[9], a[9], 1e-3f);
+  auto bn = builder.create<kiln::BatchNormTrainGradOp>(loc(), a[2], a[2], a[9],
+                                                       a[9], a[9], 1e-3f);
   EXPECT_EQ(bn.getGradIn().getType(), a[2].getType());
   EXPECT_EQ(bn.getGradGamma().getType(), a[9].getType());
   EXPECT_EQ(bn.getGradBeta().getType(), a[9].getType());
-  EXPECT_EQ(builder.create<kiln::L2PenaltyGradOp>(loc(), a[7], 1e-3f)
-                .getType(),
+  EXPECT_EQ(builder.create<kiln::L2PenaltyGradOp>(loc(), a[7], 1e-3f).getType(),
             a[7].getType());
-  EXPECT_EQ(builder.create<kiln::L1PenaltyGradOp>(loc(), a[7], 1e-3f)
-                .getType(),
+  EXPECT_EQ(builder.create<kiln::L1PenaltyGradOp>(loc(), a[7], 1e-3f).getType(),
             a[7].getType());
   std::string messages;
   EXPECT_TRUE(succeeded(verifyModule(messages))) << messages;
@@ -253,16 +248,16 @@ TEST_F(KilnBuilders, Gradients) {
 TEST_F(KilnBuilders, OptimizerUpdates) {
   auto a = args({t({100, 10}), builder.getF32Type(), builder.getI64Type()});
   Value p = a[0];
-  auto sgd = builder.create<kiln::SgdUpdateOp>(loc(), p, p, p, a[1], 0.9f,
-                                               true);
+  auto sgd =
+      builder.create<kiln::SgdUpdateOp>(loc(), p, p, p, a[1], 0.9f, true);
   EXPECT_EQ(sgd.getNewParam().getType(), p.getType());
   EXPECT_EQ(sgd.getNewVelocity().getType(), p.getType());
   EXPECT_TRUE(sgd.getNesterov());
   auto adam = builder.create<kiln::AdamUpdateOp>(loc(), p, p, p, p, a[1], a[2],
                                                  0.9f, 0.999f, 1e-7f);
   EXPECT_EQ(adam.getNewV().getType(), p.getType());
-  auto rms = builder.create<kiln::RmsPropUpdateOp>(loc(), p, p, p, a[1], 0.9f,
-                                                   1e-7f);
+  auto rms =
+      builder.create<kiln::RmsPropUpdateOp>(loc(), p, p, p, a[1], 0.9f, 1e-7f);
   EXPECT_EQ(rms.getNewMs().getType(), p.getType());
   std::string messages;
   EXPECT_TRUE(succeeded(verifyModule(messages))) << messages;

@@ -128,8 +128,8 @@ TEST(ShapeRules, Slice) {
   ShapeResult r = slice({kDynamic, 32, 32, 3}, {2, 2, 0}, {28, 28, 3});
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.dims, (Dims{kDynamic, 28, 28, 3}));
-  EXPECT_NE(slice({kDynamic, 32, 32, 3}, {2, 2}, {28, 28, 3}).error.find(
-                "one entry per non-batch axis"),
+  EXPECT_NE(slice({kDynamic, 32, 32, 3}, {2, 2}, {28, 28, 3})
+                .error.find("one entry per non-batch axis"),
             std::string::npos);
   ShapeResult out = slice({kDynamic, 32, 32, 3}, {2, 6, 0}, {28, 28, 3});
   EXPECT_NE(out.error.find("[6, 34) does not fit into extent 32"),
@@ -180,8 +180,8 @@ TEST(ShapeRules, Conv2DGradInputInvertsForward) {
                                            pads, {in, in + 1});
           ASSERT_TRUE(gi.ok()) << gi.error;
           EXPECT_EQ(gi.dims, input);
-          ShapeResult gf = conv2dGradFilter(input, fwd.dims, {s, s}, {d, d},
-                                            pads, {3, 3});
+          ShapeResult gf =
+              conv2dGradFilter(input, fwd.dims, {s, s}, {d, d}, pads, {3, 3});
           ASSERT_TRUE(gf.ok()) << gf.error;
           EXPECT_EQ(gf.dims, filter);
         }
@@ -250,8 +250,8 @@ TEST(ShapeRules, PoolGrads) {
   ShapeResult g = pool2dGrad(grad, input, {2, 2}, {2, 2}, none);
   ASSERT_TRUE(g.ok()) << g.error;
   EXPECT_EQ(g.dims, input);
-  EXPECT_FALSE(pool2dGrad({kDynamic, 12, 13, 32}, input, {2, 2}, {2, 2}, none)
-                   .ok());
+  EXPECT_FALSE(
+      pool2dGrad({kDynamic, 12, 13, 32}, input, {2, 2}, {2, 2}, none).ok());
   ShapeResult e = pool2dGradFromExtents(grad, {26, 27}, {2, 2}, {2, 2}, none);
   ASSERT_TRUE(e.ok()) << e.error;
   EXPECT_EQ(e.dims, (Dims{kDynamic, 26, 27, 32}));
@@ -260,12 +260,12 @@ TEST(ShapeRules, PoolGrads) {
   EXPECT_FALSE(
       pool2dGradFromExtents({kDynamic, 13, 32}, {26, 26}, {2, 2}, {2, 2}, none)
           .ok());
-  ShapeResult g1 = pool1dGrad({kDynamic, 13, 236}, {kDynamic, 27, 236}, 2, 2,
-                              Pad{});
+  ShapeResult g1 =
+      pool1dGrad({kDynamic, 13, 236}, {kDynamic, 27, 236}, 2, 2, Pad{});
   ASSERT_TRUE(g1.ok()) << g1.error;
   EXPECT_EQ(g1.dims, (Dims{kDynamic, 27, 236}));
-  ShapeResult e1 = pool1dGradFromExtents({kDynamic, 14, 236}, 27, 2, 2,
-                                         Pad{0, 1});
+  ShapeResult e1 =
+      pool1dGradFromExtents({kDynamic, 14, 236}, 27, 2, 2, Pad{0, 1});
   ASSERT_TRUE(e1.ok()) << e1.error;
   EXPECT_EQ(e1.dims, (Dims{kDynamic, 27, 236}));
   EXPECT_FALSE(pool1dGradFromExtents({kDynamic, 14, 236}, 0, 2, 2, Pad{}).ok());

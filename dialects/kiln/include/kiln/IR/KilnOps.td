@@ -24,8 +24,9 @@ defvar KI64s = "::llvm::ArrayRef<int64_t>";
 // Op classes shared by op families
 //===----------------------------------------------------------------------===//
 
-/// An elementwise activation: the result has the input's type. The builder
-/// `create<Op>(loc, x)` is generated from SameOperandsAndResultType.
+/// An activation (elementwise, or softmax along rows): the result has the
+/// input's type. The builder `create<Op>(loc, x)` is generated from
+/// SameOperandsAndResultType.
 class Kiln_ActivationOp<string mnemonic, list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType],
                                     traits)> {
