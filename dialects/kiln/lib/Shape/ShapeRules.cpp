@@ -280,6 +280,13 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
       return ShapeResult::failure("concat inputs differ in rank: " +
                                   formatDims(inputs[0]) + " and " +
                                   formatDims(in));
+    // The batch may be dynamic on one side; any other extent must be equal.
+    if (in[0] != kDynamic && out[0] != kDynamic && in[0] != out[0])
+      return ShapeResult::failure("concat inputs " + formatDims(inputs[0]) +
+                                  " and " + formatDims(in) +
+                                  " differ in the batch extent");
+    if (out[0] == kDynamic)
+      out[0] = in[0];
     for (int64_t i = 1; i < rank; ++i) {
       if (i == axis)
         continue;
@@ -288,7 +295,9 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
             "concat inputs " + formatDims(inputs[0]) + " and " +
             formatDims(in) + " differ outside axis " + std::to_string(axis));
     }
-    out[axis] += in[axis];
+    out[axis] = (out[axis] == kDynamic || in[axis] == kDynamic)
+                    ? kDynamic
+                    : out[axis] + in[axis];
   }
   return ShapeResult::success(out);
 }
@@ -302,6 +311,218 @@ ShapeResult channelParam(const Dims &value, const Dims &param) {
                                 std::to_string(value.back()) + ", got " +
                                 formatDims(param));
   return ShapeResult::success(value);
+}
+
+namespace {
+
+/// Checks that `gradOut` equals the shape the forward op gives for the
+/// operands the gradient reconstructs, and returns `result` if so.
+ShapeResult matchForward(const char *op, const ShapeResult &forward,
+                         const Dims &gradOut, Dims result) {
+  if (!forward.ok())
+    return forward;
+  if (forward.dims != gradOut)
+    return ShapeResult::failure("gradient has shape " + formatDims(gradOut) +
+                                " but " + op + " gives " +
+                                formatDims(forward.dims));
+  return ShapeResult::success(std::move(result));
+}
+
+} // namespace
+
+ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes) {
+  if (input.empty())
+    return ShapeResult::failure("cannot slice a scalar");
+  size_t axes = input.size() - 1;
+  if (offsets.size() != axes || sizes.size() != axes)
+    return ShapeResult::failure(
+        "offsets and sizes need one entry per non-batch axis (" +
+        std::to_string(axes) + "), got " + std::to_string(offsets.size()) +
+        " and " + std::to_string(sizes.size()));
+  Dims out{input[0]};
+  for (size_t i = 0; i < axes; ++i) {
+    if (offsets[i] < 0 || sizes[i] <= 0)
+      return ShapeResult::failure("axis " + std::to_string(i + 1) +
+                                  ": offset must be >= 0 and size > 0, got " +
+                                  std::to_string(offsets[i]) + " and " +
+                                  std::to_string(sizes[i]));
+    int64_t extent = input[i + 1];
+    if (extent == kDynamic)
+      return ShapeResult::failure("only the batch extent may be dynamic, got " +
+                                  formatDims(input));
+    if (offsets[i] + sizes[i] > extent)
+      return ShapeResult::failure("axis " + std::to_string(i + 1) +
+                                  ": slice [" + std::to_string(offsets[i]) +
+                                  ", " + std::to_string(offsets[i] + sizes[i]) +
+                                  ") does not fit into extent " +
+                                  std::to_string(extent));
+    out.push_back(sizes[i]);
+  }
+  return ShapeResult::success(out);
+}
+
+ShapeResult softmax(const Dims &input) {
+  if (input.size() != 2)
+    return ShapeResult::failure(rankError("input (batch x classes)", 2, input));
+  return ShapeResult::success(input);
+}
+
+ShapeResult classification(const Dims &logits, const Dims &labels) {
+  if (logits.size() != 2)
+    return ShapeResult::failure(
+        rankError("logits (batch x classes)", 2, logits));
+  if (labels != logits)
+    return ShapeResult::failure("labels have shape " + formatDims(labels) +
+                                " but the logits " + formatDims(logits));
+  return ShapeResult::success({});
+}
+
+ShapeResult conv2dGradInput(const Dims &gradOut, const Dims &filter,
+                            std::array<int64_t, 2> strides,
+                            std::array<int64_t, 2> dilations,
+                            std::array<Pad, 2> pads,
+                            std::array<int64_t, 2> inputHW) {
+  if (gradOut.size() != 4)
+    return ShapeResult::failure(rankError("gradient (NHWC)", 4, gradOut));
+  if (filter.size() != 4)
+    return ShapeResult::failure(rankError("filter (HWIO)", 4, filter));
+  if (inputHW[0] <= 0 || inputHW[1] <= 0)
+    return ShapeResult::failure("input extents must be positive");
+  Dims input{gradOut[0], inputHW[0], inputHW[1], filter[2]};
+  return matchForward("conv2d", conv2d(input, filter, strides, dilations, pads),
+                      gradOut, input);
+}
+
+ShapeResult conv2dGradFilter(const Dims &input, const Dims &gradOut,
+                             std::array<int64_t, 2> strides,
+                             std::array<int64_t, 2> dilations,
+                             std::array<Pad, 2> pads,
+                             std::array<int64_t, 2> kernelHW) {
+  if (input.size() != 4)
+    return ShapeResult::failure(rankError("input (NHWC)", 4, input));
+  if (gradOut.size() != 4)
+    return ShapeResult::failure(rankError("gradient (NHWC)", 4, gradOut));
+  Dims filter{kernelHW[0], kernelHW[1], input[3], gradOut[3]};
+  return matchForward("conv2d", conv2d(input, filter, strides, dilations, pads),
+                      gradOut, filter);
+}
+
+ShapeResult conv1dGradInput(const Dims &gradOut, const Dims &filter,
+                            int64_t stride, int64_t dilation, Pad pad,
+                            int64_t inputW) {
+  if (gradOut.size() != 3)
+    return ShapeResult::failure(rankError("gradient (NWC)", 3, gradOut));
+  if (filter.size() != 3)
+    return ShapeResult::failure(rankError("filter (WIO)", 3, filter));
+  if (inputW <= 0)
+    return ShapeResult::failure("input width must be positive");
+  Dims input{gradOut[0], inputW, filter[1]};
+  return matchForward("conv1d", conv1d(input, filter, stride, dilation, pad),
+                      gradOut, input);
+}
+
+ShapeResult conv1dGradFilter(const Dims &input, const Dims &gradOut,
+                             int64_t stride, int64_t dilation, Pad pad,
+                             int64_t kernelW) {
+  if (input.size() != 3)
+    return ShapeResult::failure(rankError("input (NWC)", 3, input));
+  if (gradOut.size() != 3)
+    return ShapeResult::failure(rankError("gradient (NWC)", 3, gradOut));
+  Dims filter{kernelW, input[2], gradOut[2]};
+  return matchForward("conv1d", conv1d(input, filter, stride, dilation, pad),
+                      gradOut, filter);
+}
+
+ShapeResult pool2dGrad(const Dims &gradOut, const Dims &input,
+                       std::array<int64_t, 2> window,
+                       std::array<int64_t, 2> strides,
+                       std::array<Pad, 2> pads) {
+  return matchForward("pooling", pool2d(input, window, strides, pads), gradOut,
+                      input);
+}
+
+ShapeResult pool2dGradFromExtents(const Dims &gradOut,
+                                  std::array<int64_t, 2> inputHW,
+                                  std::array<int64_t, 2> window,
+                                  std::array<int64_t, 2> strides,
+                                  std::array<Pad, 2> pads) {
+  if (gradOut.size() != 4)
+    return ShapeResult::failure(rankError("gradient (NHWC)", 4, gradOut));
+  if (inputHW[0] <= 0 || inputHW[1] <= 0)
+    return ShapeResult::failure("input extents must be positive");
+  return pool2dGrad(gradOut, {gradOut[0], inputHW[0], inputHW[1], gradOut[3]},
+                    window, strides, pads);
+}
+
+ShapeResult pool1dGrad(const Dims &gradOut, const Dims &input, int64_t window,
+                       int64_t stride, Pad pad) {
+  return matchForward("pooling", pool1d(input, window, stride, pad), gradOut,
+                      input);
+}
+
+ShapeResult pool1dGradFromExtents(const Dims &gradOut, int64_t inputW,
+                                  int64_t window, int64_t stride, Pad pad) {
+  if (gradOut.size() != 3)
+    return ShapeResult::failure(rankError("gradient (NWC)", 3, gradOut));
+  if (inputW <= 0)
+    return ShapeResult::failure("input width must be positive");
+  return pool1dGrad(gradOut, {gradOut[0], inputW, gradOut[2]}, window, stride,
+                    pad);
+}
+
+ShapeResult globalPoolGrad(const Dims &gradOut, const Dims &inputShape) {
+  if (gradOut.size() != 2)
+    return ShapeResult::failure(rankError("gradient (NC)", 2, gradOut));
+  if (inputShape.size() != 2 && inputShape.size() != 3)
+    return ShapeResult::failure(
+        "input shape must have 2 (WC) or 3 (HWC) extents, got " +
+        std::to_string(inputShape.size()));
+  if (!staticPositive(inputShape))
+    return ShapeResult::failure("input extents must be positive, got " +
+                                formatDims(inputShape));
+  Dims input{gradOut[0]};
+  input.insert(input.end(), inputShape.begin(), inputShape.end());
+  return matchForward("global pooling", globalPool(input), gradOut, input);
+}
+
+ShapeResult denseGradInput(const Dims &gradOut, const Dims &weights) {
+  if (gradOut.size() != 2)
+    return ShapeResult::failure(rankError("gradient", 2, gradOut));
+  if (weights.size() != 2 || !staticPositive(weights))
+    return ShapeResult::failure("weights must be a static rank-2 shape, got " +
+                                formatDims(weights));
+  Dims input{gradOut[0], weights[0]};
+  return matchForward("dense", dense(input, weights), gradOut, input);
+}
+
+ShapeResult denseGradWeights(const Dims &input, const Dims &gradOut) {
+  if (input.size() != 2)
+    return ShapeResult::failure(rankError("input", 2, input));
+  if (gradOut.size() != 2)
+    return ShapeResult::failure(rankError("gradient", 2, gradOut));
+  Dims weights{input[1], gradOut[1]};
+  return matchForward("dense", dense(input, weights), gradOut, weights);
+}
+
+ShapeResult biasGrad(const Dims &gradOut) {
+  if (gradOut.empty())
+    return ShapeResult::failure("a bias gradient needs a value with channels");
+  if (gradOut.back() == kDynamic)
+    return ShapeResult::failure("the channel extent must be static, got " +
+                                formatDims(gradOut));
+  return ShapeResult::success({gradOut.back()});
+}
+
+ShapeResult movingAverage(const Dims &running, const Dims &batch) {
+  if (running.size() != 1 || !staticPositive(running))
+    return ShapeResult::failure(
+        "running statistics must be a static [C] vector, got " +
+        formatDims(running));
+  if (batch != running)
+    return ShapeResult::failure("batch statistics have shape " +
+                                formatDims(batch) + " but the running ones " +
+                                formatDims(running));
+  return ShapeResult::success(running);
 }
 
 } // namespace shape

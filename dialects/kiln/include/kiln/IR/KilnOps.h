@@ -9,6 +9,7 @@
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -19,6 +20,16 @@ shape::Dims toShapeDims(llvm::ArrayRef<int64_t> mlirShape);
 
 /// Converts a shape-rule result back to an MLIR shape.
 llvm::SmallVector<int64_t> toMlirShape(const shape::Dims &dims);
+
+/// The shape-rule form of a ranked tensor type's shape; a type that is not a
+/// ranked tensor gives an empty shape, which every rule then rejects.
+shape::Dims shapeOf(mlir::Type type);
+
+/// The f32 tensor type a shape rule gives. When the rule failed, a rank-0
+/// placeholder: the op is still built, and its verifier reports the rule's
+/// message instead of the builder aborting.
+mlir::RankedTensorType tensorTypeFor(mlir::MLIRContext *context,
+                                     const shape::ShapeResult &rule);
 
 } // namespace kiln
 

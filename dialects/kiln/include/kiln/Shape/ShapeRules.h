@@ -102,6 +102,89 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis);
 /// value whose channels are innermost: checks `param` is [C].
 ShapeResult channelParam(const Dims &value, const Dims &param);
 
+/// Slice of the non-batch extents: `offsets` and `sizes` have one entry per
+/// non-batch axis; each window [offset, offset + size) must lie inside the
+/// input. Result: batch x sizes. (The gradient of zero_pad and concat.)
+ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes);
+
+/// Softmax over the last axis of a batch of rows: input N x M, same result.
+ShapeResult softmax(const Dims &input);
+
+/// Loss and metric of a classifier: logits and labels both N x M with equal
+/// shapes; the result is a scalar (rank 0).
+ShapeResult classification(const Dims &logits, const Dims &labels);
+
+/// Gradient of conv2d with respect to its input: the input is batch x
+/// `inputHW` x filter's I; conv2d of that input must give `gradOut`.
+ShapeResult conv2dGradInput(const Dims &gradOut, const Dims &filter,
+                            std::array<int64_t, 2> strides,
+                            std::array<int64_t, 2> dilations,
+                            std::array<Pad, 2> pads,
+                            std::array<int64_t, 2> inputHW);
+
+/// Gradient of conv2d with respect to its filter: KH x KW x C x F with
+/// (KH, KW) = `kernelHW`, C from the input and F from `gradOut`; conv2d of
+/// the input with that filter must give `gradOut`.
+ShapeResult conv2dGradFilter(const Dims &input, const Dims &gradOut,
+                             std::array<int64_t, 2> strides,
+                             std::array<int64_t, 2> dilations,
+                             std::array<Pad, 2> pads,
+                             std::array<int64_t, 2> kernelHW);
+
+/// 1-D counterpart of conv2dGradInput (NWC input of width `inputW`).
+ShapeResult conv1dGradInput(const Dims &gradOut, const Dims &filter,
+                            int64_t stride, int64_t dilation, Pad pad,
+                            int64_t inputW);
+
+/// 1-D counterpart of conv2dGradFilter (WIO filter of width `kernelW`).
+ShapeResult conv1dGradFilter(const Dims &input, const Dims &gradOut,
+                             int64_t stride, int64_t dilation, Pad pad,
+                             int64_t kernelW);
+
+/// Gradient of 2-D pooling of `input`: pool2d of `input` must give `gradOut`;
+/// the result has the input's shape.
+ShapeResult pool2dGrad(const Dims &gradOut, const Dims &input,
+                       std::array<int64_t, 2> window,
+                       std::array<int64_t, 2> strides, std::array<Pad, 2> pads);
+
+/// Gradient of 2-D pooling when only the input's spatial extents are known
+/// (average pooling needs no input values): the input is batch x `inputHW` x
+/// gradOut's channels.
+ShapeResult pool2dGradFromExtents(const Dims &gradOut,
+                                  std::array<int64_t, 2> inputHW,
+                                  std::array<int64_t, 2> window,
+                                  std::array<int64_t, 2> strides,
+                                  std::array<Pad, 2> pads);
+
+/// 1-D counterpart of pool2dGrad.
+ShapeResult pool1dGrad(const Dims &gradOut, const Dims &input, int64_t window,
+                       int64_t stride, Pad pad);
+
+/// 1-D counterpart of pool2dGradFromExtents (input width `inputW`).
+ShapeResult pool1dGradFromExtents(const Dims &gradOut, int64_t inputW,
+                                  int64_t window, int64_t stride, Pad pad);
+
+/// Gradient of global average pooling: `gradOut` is N x C, `inputShape` the
+/// non-batch extents of the pooled input (H, W, C or W, C); result N x
+/// inputShape.
+ShapeResult globalPoolGrad(const Dims &gradOut, const Dims &inputShape);
+
+/// Gradient of dense with respect to its input: gradOut N x M, weights K x M
+/// -> N x K.
+ShapeResult denseGradInput(const Dims &gradOut, const Dims &weights);
+
+/// Gradient of dense with respect to its weights: input N x K, gradOut N x M
+/// -> K x M.
+ShapeResult denseGradWeights(const Dims &input, const Dims &gradOut);
+
+/// Gradient of a per-channel bias: the sum of `gradOut` over every axis but
+/// the innermost, giving [C].
+ShapeResult biasGrad(const Dims &gradOut);
+
+/// Running statistics and the batch statistics folded into them (BatchNorm's
+/// moving average): both [C], static and equal.
+ShapeResult movingAverage(const Dims &running, const Dims &batch);
+
 /// Number of elements of a static shape, or -1 when any extent is dynamic.
 int64_t numElements(const Dims &dims);
 
