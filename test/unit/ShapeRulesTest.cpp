@@ -122,4 +122,36 @@ TEST(ShapeRules, FormatDims) {
   EXPECT_EQ(formatDims({kDynamic, 28, 28, 1}), "?x28x28x1");
 }
 
+// Tests that a slice keeps the batch, takes the sizes, and rejects a window
+// past the end and a wrong number of offsets.
+TEST(ShapeRules, Slice) {
+  ShapeResult r = slice({kDynamic, 30, 30, 8}, {1, 1, 0}, {28, 28, 8});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.dims, (Dims{kDynamic, 28, 28, 8}));
+  ShapeResult past = slice({2, 30, 30, 8}, {3, 0, 0}, {28, 28, 8});
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.error.find("exceeds its extent 30"), std::string::npos)
+      << past.error;
+  EXPECT_FALSE(slice({2, 30, 8}, {0}, {30}).ok());
+  EXPECT_FALSE(slice({2, 30, 8}, {0, 0}, {0, 8}).ok());
+}
+
+// Tests that concat rejects two known, different batch extents but accepts
+// a batch that is known only at run time.
+TEST(ShapeRules, ConcatBatch) {
+  EXPECT_FALSE(concat({{2, 8, 4}, {3, 8, 4}}, 2).ok());
+  EXPECT_TRUE(concat({{kDynamic, 8, 4}, {3, 8, 4}}, 2).ok());
+  EXPECT_TRUE(concat({{3, 8, 4}, {3, 8, 2}}, 2).ok());
+}
+
+// Tests that a classification loss takes equal N x M logits and labels and
+// gives a scalar.
+TEST(ShapeRules, Classification) {
+  ShapeResult r = classification({kDynamic, 10}, {kDynamic, 10});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.dims.empty());
+  EXPECT_FALSE(classification({4, 10}, {4, 5}).ok());
+  EXPECT_FALSE(classification({4, 2, 5}, {4, 2, 5}).ok());
+}
+
 } // namespace

@@ -280,8 +280,11 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
       return ShapeResult::failure("concat inputs differ in rank: " +
                                   formatDims(inputs[0]) + " and " +
                                   formatDims(in));
-    for (int64_t i = 1; i < rank; ++i) {
+    for (int64_t i = 0; i < rank; ++i) {
       if (i == axis)
+        continue;
+      // Batch extents may differ only by being unknown until run time.
+      if (i == 0 && (in[0] == kDynamic || out[0] == kDynamic))
         continue;
       if (in[i] != out[i])
         return ShapeResult::failure(
@@ -302,6 +305,42 @@ ShapeResult channelParam(const Dims &value, const Dims &param) {
                                 std::to_string(value.back()) + ", got " +
                                 formatDims(param));
   return ShapeResult::success(value);
+}
+
+ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes) {
+  if (input.empty())
+    return ShapeResult::failure("cannot slice a scalar");
+  size_t axes = input.size() - 1;
+  if (offsets.size() != axes || sizes.size() != axes)
+    return ShapeResult::failure(
+        "slice of " + formatDims(input) + " needs " + std::to_string(axes) +
+        " offsets and sizes (one per non-batch axis), got " +
+        std::to_string(offsets.size()) + " and " +
+        std::to_string(sizes.size()));
+  Dims out{input[0]};
+  for (size_t i = 0; i < axes; ++i) {
+    int64_t extent = input[1 + i];
+    if (offsets[i] < 0 || sizes[i] <= 0)
+      return ShapeResult::failure("slice offsets must not be negative and "
+                                  "sizes must be positive");
+    if (extent != kDynamic && offsets[i] + sizes[i] > extent)
+      return ShapeResult::failure(
+          "slice [" + std::to_string(offsets[i]) + ", " +
+          std::to_string(offsets[i] + sizes[i]) + ") of axis " +
+          std::to_string(1 + i) + " exceeds its extent " +
+          std::to_string(extent));
+    out.push_back(sizes[i]);
+  }
+  return ShapeResult::success(out);
+}
+
+ShapeResult classification(const Dims &logits, const Dims &labels) {
+  if (logits.size() != 2)
+    return ShapeResult::failure(rankError("logits (N x classes)", 2, logits));
+  ShapeResult same = sameShape(logits, labels);
+  if (!same.ok())
+    return ShapeResult::failure("logits and labels: " + same.error);
+  return ShapeResult::success({});
 }
 
 } // namespace shape

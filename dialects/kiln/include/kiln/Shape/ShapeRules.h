@@ -102,6 +102,15 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis);
 /// value whose channels are innermost: checks `param` is [C].
 ShapeResult channelParam(const Dims &value, const Dims &param);
 
+/// Slice of the non-batch extents: `offsets` and `sizes` have one entry per
+/// non-batch axis and the batch is kept whole. Zero padding and concatenation
+/// take their gradients with it.
+ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes);
+
+/// Classification loss and metrics (softmax cross-entropy, correct count):
+/// logits and labels are both N x M; the result is a scalar (rank 0).
+ShapeResult classification(const Dims &logits, const Dims &labels);
+
 /// Number of elements of a static shape, or -1 when any extent is dynamic.
 int64_t numElements(const Dims &dims);
 
