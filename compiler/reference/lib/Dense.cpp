@@ -42,8 +42,9 @@ Result<Tensor<T>> denseGradInput(const Tensor<T> &gradOut,
   if (!bad.empty())
     return Error{bad};
   if (gradOut.rank() != 2 || weights.rank() != 2)
-    return Error{std::string(op) + ": grad_out and weights must be rank 2, "
-                                   "got " +
+    return Error{std::string(op) +
+                 ": grad_out and weights must be rank 2, "
+                 "got " +
                  shape::formatDims(gradOut.shape()) + " and " +
                  shape::formatDims(weights.shape())};
   Dims inputDims{gradOut.dim(0), weights.dim(0)};
@@ -77,8 +78,9 @@ Result<Tensor<T>> denseGradWeights(const Tensor<T> &input,
   if (!bad.empty())
     return Error{bad};
   if (input.rank() != 2 || gradOut.rank() != 2)
-    return Error{std::string(op) + ": input and grad_out must be rank 2, "
-                                   "got " +
+    return Error{std::string(op) +
+                 ": input and grad_out must be rank 2, "
+                 "got " +
                  shape::formatDims(input.shape()) + " and " +
                  shape::formatDims(gradOut.shape())};
   Dims weightDims{input.dim(1), gradOut.dim(1)};

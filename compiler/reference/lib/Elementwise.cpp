@@ -35,8 +35,8 @@ Result<Tensor<T>> binary(const char *op, const Tensor<T> &a, const char *aName,
     return Error{bad};
   shape::ShapeResult rule = shape::sameShape(a.shape(), b.shape());
   if (!rule.ok())
-    return shapeError(op, std::string(aName) + " and " + bName + ": " +
-                              rule.error);
+    return shapeError(op,
+                      std::string(aName) + " and " + bName + ": " + rule.error);
   Tensor<T> out = a;
   for (int64_t i = 0; i < out.size(); ++i)
     out[i] = fn(a[i], b[i]);
@@ -91,9 +91,8 @@ Result<Tensor<T>> reluGrad(const Tensor<T> &gradOut, const Tensor<T> &x) {
 template <typename T>
 Result<Tensor<T>> geluGrad(const Tensor<T> &gradOut, const Tensor<T> &x) {
   // d/dx [x Phi(x)] = Phi(x) + x phi(x).
-  return binary("gelu_grad", gradOut, "grad_out", x, "x", [](T g, T v) {
-    return g * (normalCdf(v) + v * normalPdf(v));
-  });
+  return binary("gelu_grad", gradOut, "grad_out", x, "x",
+                [](T g, T v) { return g * (normalCdf(v) + v * normalPdf(v)); });
 }
 
 template <typename T>

@@ -27,8 +27,8 @@ std::string GradCheckReport::describe() const {
 }
 
 template <typename T>
-GradCheckReport checkGradient(const Objective<T> &objective,
-                              const Tensor<T> &x, const Tensor<T> &analytic,
+GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
+                              const Tensor<T> &analytic,
                               const GradCheckOptions &options) {
   GradCheckReport report;
   report.error = x.checkValid("x");
@@ -49,8 +49,7 @@ GradCheckReport checkGradient(const Objective<T> &objective,
 
   std::vector<int64_t> indices;
   int64_t n = x.size();
-  int64_t count =
-      options.maxChecked > 0 ? std::min(options.maxChecked, n) : n;
+  int64_t count = options.maxChecked > 0 ? std::min(options.maxChecked, n) : n;
   for (int64_t k = 0; k < count; ++k)
     indices.push_back(k * n / count);
 
@@ -110,8 +109,8 @@ Tensor<T> uniformTensor(const Dims &shape, uint64_t seed, uint64_t stream,
   Tensor<T> t(shape);
   for (int64_t i = 0; i < t.size(); ++i)
     t[i] = static_cast<T>(
-        lo + (hi - lo) * rng::uniformAt(seed, stream, 0,
-                                        static_cast<uint32_t>(i)));
+        lo +
+        (hi - lo) * rng::uniformAt(seed, stream, 0, static_cast<uint32_t>(i)));
   return t;
 }
 

@@ -90,8 +90,7 @@ Result<Tensor<T>> zeroPad(const Tensor<T> &x, const std::vector<Pad> &padding) {
     shifted = index;
     for (size_t i = 0; i < padding.size(); ++i)
       shifted[1 + i] += padding[i].before;
-    out.value[flatIndex(rule.dims, shifted)] =
-        x[flatIndex(x.shape(), index)];
+    out.value[flatIndex(rule.dims, shifted)] = x[flatIndex(x.shape(), index)];
   });
   return out;
 }

@@ -68,8 +68,8 @@ Result<BatchNormTrainResult<T>>
 batchNormTrain(const Tensor<T> &x, const Tensor<T> &gamma,
                const Tensor<T> &beta, double epsilon) {
   const char *op = "batch_norm_train";
-  std::string bad = checkOperands<T>(
-      op, {{&x, "x"}, {&gamma, "gamma"}, {&beta, "beta"}});
+  std::string bad =
+      checkOperands<T>(op, {{&x, "x"}, {&gamma, "gamma"}, {&beta, "beta"}});
   if (bad.empty())
     bad = checkChannelParams<T>(op, x, {{&gamma, "gamma"}, {&beta, "beta"}});
   if (!bad.empty())
@@ -135,8 +135,7 @@ batchNormTrainGrad(const Tensor<T> &gradOut, const Tensor<T> &x,
   }
   if (bad.empty())
     bad = checkChannelParams<T>(
-        op, x,
-        {{&gamma, "gamma"}, {&mean, "mean"}, {&variance, "variance"}});
+        op, x, {{&gamma, "gamma"}, {&mean, "mean"}, {&variance, "variance"}});
   if (!bad.empty())
     return Error{bad};
   int64_t count = perChannelCount(op, x, bad);

@@ -30,8 +30,8 @@ std::string checkUpdate(const char *op,
     shape::ShapeResult rule =
         shape::sameShape(param.first->shape(), operand.first->shape());
     if (!rule.ok())
-      return std::string(op) + ": " + param.second + " and " +
-             operand.second + ": " + rule.error;
+      return std::string(op) + ": " + param.second + " and " + operand.second +
+             ": " + rule.error;
   }
   return {};
 }
@@ -52,8 +52,7 @@ Result<SgdResult<T>> sgdUpdate(const Tensor<T> &param, const Tensor<T> &grad,
   for (int64_t i = 0; i < param.size(); ++i) {
     T v = mu * velocity[i] - rate * grad[i];
     out.velocity[i] = v;
-    out.param[i] = nesterov ? param[i] + mu * v - rate * grad[i]
-                            : param[i] + v;
+    out.param[i] = nesterov ? param[i] + mu * v - rate * grad[i] : param[i] + v;
   }
   return out;
 }
@@ -70,13 +69,14 @@ Result<AdamResult<T>> adamUpdate(const Tensor<T> &param, const Tensor<T> &grad,
     return Error{bad};
   // The bias correction divides by 1 - beta1^t, which is zero at t = 0.
   if (step < 1)
-    return Error{std::string(op) + ": step must be at least 1 (it counts "
-                                   "updates from 1), got " +
+    return Error{std::string(op) +
+                 ": step must be at least 1 (it counts "
+                 "updates from 1), got " +
                  std::to_string(step)};
   const T b1 = T(beta1), b2 = T(beta2), eps = T(epsilon);
   const T t = T(step);
-  const T lrT = T(lr) * std::sqrt(T(1) - std::pow(b2, t)) /
-                (T(1) - std::pow(b1, t));
+  const T lrT =
+      T(lr) * std::sqrt(T(1) - std::pow(b2, t)) / (T(1) - std::pow(b1, t));
   AdamResult<T> out{param, m, v};
   for (int64_t i = 0; i < param.size(); ++i) {
     T g = grad[i];
@@ -88,10 +88,9 @@ Result<AdamResult<T>> adamUpdate(const Tensor<T> &param, const Tensor<T> &grad,
 }
 
 template <typename T>
-Result<RmspropResult<T>> rmspropUpdate(const Tensor<T> &param,
-                                       const Tensor<T> &grad,
-                                       const Tensor<T> &ms, double lr,
-                                       double rho, double epsilon) {
+Result<RmspropResult<T>>
+rmspropUpdate(const Tensor<T> &param, const Tensor<T> &grad,
+              const Tensor<T> &ms, double lr, double rho, double epsilon) {
   std::string bad = checkUpdate<T>(
       "rmsprop_update", {{&param, "param"}, {&grad, "grad"}, {&ms, "ms"}});
   if (!bad.empty())
@@ -107,16 +106,15 @@ Result<RmspropResult<T>> rmspropUpdate(const Tensor<T> &param,
 }
 
 #define KILN_INSTANTIATE(T)                                                    \
-  template Result<SgdResult<T>> sgdUpdate(const Tensor<T> &,                   \
-                                          const Tensor<T> &,                   \
-                                          const Tensor<T> &, double, double,   \
-                                          bool);                               \
+  template Result<SgdResult<T>> sgdUpdate(                                     \
+      const Tensor<T> &, const Tensor<T> &, const Tensor<T> &, double, double, \
+      bool);                                                                   \
   template Result<AdamResult<T>> adamUpdate(                                   \
       const Tensor<T> &, const Tensor<T> &, const Tensor<T> &,                 \
       const Tensor<T> &, double, int64_t, double, double, double);             \
   template Result<RmspropResult<T>> rmspropUpdate(                             \
-      const Tensor<T> &, const Tensor<T> &, const Tensor<T> &, double,         \
-      double, double);
+      const Tensor<T> &, const Tensor<T> &, const Tensor<T> &, double, double, \
+      double);
 KILN_INSTANTIATE(float)
 KILN_INSTANTIATE(double)
 #undef KILN_INSTANTIATE

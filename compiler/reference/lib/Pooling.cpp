@@ -92,9 +92,8 @@ int64_t firstMax(const Tensor<T> &x, int64_t n, int64_t c, Span rows,
 std::string poolGeometry(const char *op, const Dims &inputDims,
                          const Dims &outDims, Pair window, Pair strides,
                          Padding2 padding, PoolGeometry &g) {
-  g = {inputDims[0], inputDims[1], inputDims[2], inputDims[3],
-       outDims[1],   outDims[2],   window,       strides,
-       padding};
+  g = {inputDims[0], inputDims[1], inputDims[2], inputDims[3], outDims[1],
+       outDims[2],   window,       strides,      padding};
   return checkWindows(op, g);
 }
 
@@ -110,8 +109,7 @@ Result<Tensor<T>> pool2d(const char *op, PoolKind kind, const Tensor<T> &x,
   std::string bad = checkOperands<T>(op, {{&x, "x"}});
   if (!bad.empty())
     return Error{bad};
-  shape::ShapeResult rule =
-      shape::pool2d(x.shape(), window, strides, padding);
+  shape::ShapeResult rule = shape::pool2d(x.shape(), window, strides, padding);
   if (!rule.ok())
     return shapeError(op, rule.error);
   PoolGeometry g;
@@ -121,8 +119,8 @@ Result<Tensor<T>> pool2d(const char *op, PoolKind kind, const Tensor<T> &x,
   Result<Tensor<T>> out = allocate<T>(op, rule.dims);
   if (!out.ok())
     return out;
-  forEachWindow(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t c,
-                       Span rows, Span cols) {
+  forEachWindow(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t c, Span rows,
+                       Span cols) {
     T &o = out.value.at({n, oh, ow, c});
     if (kind == PoolKind::Max) {
       o = x[firstMax(x, n, c, rows, cols)];
@@ -151,24 +149,24 @@ Result<Tensor<T>> pool2dGrad(const char *op, const Tensor<T> &gradOut,
   if (gradOut.rank() != 4)
     return Error{std::string(op) + ": grad_out must be rank 4 (NHWC), got " +
                  shape::formatDims(gradOut.shape())};
-  Dims inputDims = x ? x->shape()
-                     : Dims{gradOut.dim(0), inputHW[0], inputHW[1],
-                            gradOut.dim(3)};
+  Dims inputDims =
+      x ? x->shape()
+        : Dims{gradOut.dim(0), inputHW[0], inputHW[1], gradOut.dim(3)};
   bad = checkForwardShape(
       op, shape::pool2d(inputDims, window, strides, padding), gradOut.shape());
   if (!bad.empty())
     return Error{bad};
   PoolGeometry g;
-  bad = poolGeometry(op, inputDims, gradOut.shape(), window, strides, padding,
-                     g);
+  bad =
+      poolGeometry(op, inputDims, gradOut.shape(), window, strides, padding, g);
   if (!bad.empty())
     return Error{bad};
   Result<Tensor<T>> out = allocate<T>(op, inputDims);
   if (!out.ok())
     return out;
   Tensor<T> &gradIn = out.value;
-  forEachWindow(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t c,
-                       Span rows, Span cols) {
+  forEachWindow(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t c, Span rows,
+                       Span cols) {
     T grad = gradOut.at({n, oh, ow, c});
     if (x) {
       gradIn[firstMax(*x, n, c, rows, cols)] += grad;
@@ -203,8 +201,8 @@ Result<Tensor<T>> pool1d(const char *op, PoolKind kind, const Tensor<T> &x,
 /// The gradient of 1-D max (`x` given) or average (`x` null) pooling.
 template <typename T>
 Result<Tensor<T>> pool1dGrad(const char *op, const Tensor<T> &gradOut,
-                             const Tensor<T> *x, int64_t window,
-                             int64_t stride, Pad padding, int64_t inputW) {
+                             const Tensor<T> *x, int64_t window, int64_t stride,
+                             Pad padding, int64_t inputW) {
   std::string bad = checkOperands<T>(op, {{&gradOut, "grad_out"}});
   if (bad.empty() && x)
     bad = checkOperands<T>(op, {{x, "x"}});
@@ -215,16 +213,15 @@ Result<Tensor<T>> pool1dGrad(const char *op, const Tensor<T> &gradOut,
                  shape::formatDims(gradOut.shape())};
   Dims inputDims =
       x ? x->shape() : Dims{gradOut.dim(0), inputW, gradOut.dim(2)};
-  bad = checkForwardShape(op,
-                          shape::pool1d(inputDims, window, stride, padding),
+  bad = checkForwardShape(op, shape::pool1d(inputDims, window, stride, padding),
                           gradOut.shape());
   if (!bad.empty())
     return Error{bad};
   Tensor<T> x2d = x ? withShape(*x, nwcAsNhwc(inputDims)) : Tensor<T>();
-  Result<Tensor<T>> out = pool2dGrad(
-      op, withShape(gradOut, nwcAsNhwc(gradOut.shape())), x ? &x2d : nullptr,
-      Pair{1, window}, Pair{1, stride}, Padding2{Pad{}, padding},
-      Pair{1, inputDims[1]});
+  Result<Tensor<T>> out =
+      pool2dGrad(op, withShape(gradOut, nwcAsNhwc(gradOut.shape())),
+                 x ? &x2d : nullptr, Pair{1, window}, Pair{1, stride},
+                 Padding2{Pad{}, padding}, Pair{1, inputDims[1]});
   if (!out.ok())
     return out;
   return withShape(out.value, inputDims);
@@ -273,8 +270,7 @@ Result<Tensor<T>> avgPool2dGrad(const Tensor<T> &gradOut, Pair window,
 template <typename T>
 Result<Tensor<T>> maxPool1dGrad(const Tensor<T> &gradOut, const Tensor<T> &x,
                                 int64_t window, int64_t stride, Pad padding) {
-  return pool1dGrad("max_pool1d_grad", gradOut, &x, window, stride, padding,
-                    0);
+  return pool1dGrad("max_pool1d_grad", gradOut, &x, window, stride, padding, 0);
 }
 
 template <typename T>
@@ -363,8 +359,7 @@ Result<Tensor<T>> globalAvgPoolGrad(const Tensor<T> &gradOut,
   template Result<Tensor<T>> avgPool1dGrad(const Tensor<T> &, int64_t,         \
                                            int64_t, Pad, int64_t);             \
   template Result<Tensor<T>> globalAvgPool(const Tensor<T> &);                 \
-  template Result<Tensor<T>> globalAvgPoolGrad(const Tensor<T> &,              \
-                                               const Dims &);
+  template Result<Tensor<T>> globalAvgPoolGrad(const Tensor<T> &, const Dims &);
 KILN_INSTANTIATE(float)
 KILN_INSTANTIATE(double)
 #undef KILN_INSTANTIATE

@@ -80,7 +80,8 @@ TYPED_TEST(ReferenceForward, Conv2DSameStride2) {
   std::fill(ones.elements().begin(), ones.elements().end(), T(1));
   Tensor<T> y =
       unwrap(conv2d(iota<T>({1, 4, 4, 1}), ones, {2, 2}, {1, 1}, {same, same}));
-  // Rows/cols 0-2 -> 54; cols 2-3 -> 3+4+7+8+11+12; rows 2-3 -> 72; 11+12+15+16.
+  // Rows/cols 0-2 -> 54; cols 2-3 -> 3+4+7+8+11+12; rows 2-3 -> 72;
+  // 11+12+15+16.
   expectTensorNear(y, {1, 2, 2, 1}, {54, 45, 72, 54});
 }
 
@@ -116,8 +117,8 @@ TYPED_TEST(ReferenceForward, DenseAndBias) {
   expectTensorNear(y, {2, 2}, {4, 5, 10, 11});
   Tensor<T> b = unwrap(biasAdd(y, tensor<T>({2}, {100, 200})));
   expectTensorNear(b, {2, 2}, {104, 205, 110, 211});
-  Tensor<T> img = unwrap(biasAdd(Tensor<T>({1, 2, 1, 3}),
-                                 tensor<T>({3}, {1, 2, 3})));
+  Tensor<T> img =
+      unwrap(biasAdd(Tensor<T>({1, 2, 1, 3}), tensor<T>({3}, {1, 2, 3})));
   expectTensorNear(img, {1, 2, 1, 3}, {1, 2, 3, 1, 2, 3});
 }
 
@@ -129,10 +130,9 @@ TYPED_TEST(ReferenceForward, Activations) {
   double tol = this->tol();
   Tensor<T> x = tensor<T>({5}, {-1000, -1, 0, 1, 2});
   expectTensorNear(unwrap(relu(x)), {5}, {0, 0, 0, 1, 2});
-  expectTensorNear(unwrap(gelu(tensor<T>({4}, {-1, 0, 1, 2}))), {4},
-                   {-0.15865525393145707, 0, 0.8413447460685429,
-                    1.9544997361036416},
-                   tol);
+  expectTensorNear(
+      unwrap(gelu(tensor<T>({4}, {-1, 0, 1, 2}))), {4},
+      {-0.15865525393145707, 0, 0.8413447460685429, 1.9544997361036416}, tol);
   expectTensorNear(unwrap(sigmoid(tensor<T>({5}, {-1000, -2, 0, 2, 1000}))),
                    {5}, {0, 0.11920292202211755, 0.5, 0.8807970779778823, 1},
                    tol);
@@ -144,8 +144,12 @@ TYPED_TEST(ReferenceForward, Activations) {
 // the row by 1000 (exp would overflow) gives the same result.
 TYPED_TEST(ReferenceForward, Softmax) {
   using T = TypeParam;
-  std::vector<double> expected{0.09003057317038046, 0.24472847105479767,
-                               0.6652409557748219, 1. / 3, 1. / 3, 1. / 3};
+  std::vector<double> expected{0.09003057317038046,
+                               0.24472847105479767,
+                               0.6652409557748219,
+                               1. / 3,
+                               1. / 3,
+                               1. / 3};
   expectTensorNear(unwrap(softmax(tensor<T>({2, 3}, {1, 2, 3, 0, 0, 0}))),
                    {2, 3}, expected, this->tol());
   expectTensorNear(
@@ -158,9 +162,9 @@ TYPED_TEST(ReferenceForward, Softmax) {
 // 0 loses log 3; the result is their mean.
 TYPED_TEST(ReferenceForward, SoftmaxCrossEntropy) {
   using T = TypeParam;
-  Tensor<T> loss = unwrap(softmaxCrossEntropy(
-      tensor<T>({2, 3}, {1, 2, 3, 0, 0, 0}),
-      tensor<T>({2, 3}, {0, 0, 1, 1, 0, 0})));
+  Tensor<T> loss =
+      unwrap(softmaxCrossEntropy(tensor<T>({2, 3}, {1, 2, 3, 0, 0, 0}),
+                                 tensor<T>({2, 3}, {0, 0, 1, 1, 0, 0})));
   expectTensorNear(loss, {}, {0.753109126556245}, this->tol());
   // A soft label row mixes the log-probabilities.
   Tensor<T> soft = unwrap(softmaxCrossEntropy(
@@ -173,9 +177,9 @@ TYPED_TEST(ReferenceForward, SoftmaxCrossEntropy) {
 // Tests correct_count with ties: the first maximum wins in logits and labels.
 TYPED_TEST(ReferenceForward, CorrectCount) {
   using T = TypeParam;
-  Tensor<T> count = unwrap(
-      correctCount(tensor<T>({3, 3}, {1, 3, 3, 2, 1, 0, 0, 0, 0}),
-                   tensor<T>({3, 3}, {0, 1, 0, 0, 0, 1, 1, 0, 0})));
+  Tensor<T> count =
+      unwrap(correctCount(tensor<T>({3, 3}, {1, 3, 3, 2, 1, 0, 0, 0, 0}),
+                          tensor<T>({3, 3}, {0, 1, 0, 0, 0, 1, 1, 0, 0})));
   expectTensorNear(count, {}, {2});
 }
 
@@ -192,9 +196,9 @@ TYPED_TEST(ReferenceForward, Penalties) {
 // win every window that touches it.
 TYPED_TEST(ReferenceForward, MaxPool2D) {
   using T = TypeParam;
-  expectTensorNear(unwrap(maxPool2d(iota<T>({1, 4, 4, 1}), {2, 2}, {2, 2},
-                                    {Pad{}, Pad{}})),
-                   {1, 2, 2, 1}, {6, 8, 14, 16});
+  expectTensorNear(
+      unwrap(maxPool2d(iota<T>({1, 4, 4, 1}), {2, 2}, {2, 2}, {Pad{}, Pad{}})),
+      {1, 2, 2, 1}, {6, 8, 14, 16});
   Pad same = samePadding(4, 3, 2, 1);
   Tensor<T> x = iota<T>({1, 4, 4, 1});
   expectTensorNear(unwrap(maxPool2d(x, {3, 3}, {2, 2}, {same, same})),
@@ -210,20 +214,19 @@ TYPED_TEST(ReferenceForward, MaxPool2D) {
 TYPED_TEST(ReferenceForward, AvgPool2D) {
   using T = TypeParam;
   Pad same = samePadding(3, 3, 1, 1);
-  expectTensorNear(unwrap(avgPool2d(iota<T>({1, 3, 3, 1}), {3, 3}, {1, 1},
-                                    {same, same})),
-                   {1, 3, 3, 1},
-                   {12. / 4, 21. / 6, 16. / 4, 27. / 6, 45. / 9, 33. / 6,
-                    24. / 4, 39. / 6, 28. / 4},
-                   this->tol() * 10);
+  expectTensorNear(
+      unwrap(avgPool2d(iota<T>({1, 3, 3, 1}), {3, 3}, {1, 1}, {same, same})),
+      {1, 3, 3, 1},
+      {12. / 4, 21. / 6, 16. / 4, 27. / 6, 45. / 9, 33. / 6, 24. / 4, 39. / 6,
+       28. / 4},
+      this->tol() * 10);
 }
 
 // Tests 1-D pooling with right padding: the last window holds only x[4].
 TYPED_TEST(ReferenceForward, Pool1D) {
   using T = TypeParam;
   Tensor<T> x = tensor<T>({1, 5, 1}, {3, 1, 4, 1, 5});
-  expectTensorNear(unwrap(maxPool1d(x, 2, 2, Pad{0, 1})), {1, 3, 1},
-                   {3, 4, 5});
+  expectTensorNear(unwrap(maxPool1d(x, 2, 2, Pad{0, 1})), {1, 3, 1}, {3, 4, 5});
   expectTensorNear(unwrap(avgPool1d(x, 2, 2, Pad{0, 1})), {1, 3, 1},
                    {2, 2.5, 5});
 }
@@ -231,8 +234,8 @@ TYPED_TEST(ReferenceForward, Pool1D) {
 // Tests global average pooling of NHWC and NWC inputs.
 TYPED_TEST(ReferenceForward, GlobalAvgPool) {
   using T = TypeParam;
-  expectTensorNear(unwrap(globalAvgPool(tensor<T>(
-                       {1, 2, 2, 2}, {1, 10, 2, 20, 3, 30, 4, 40}))),
+  expectTensorNear(unwrap(globalAvgPool(
+                       tensor<T>({1, 2, 2, 2}, {1, 10, 2, 20, 3, 30, 4, 40}))),
                    {1, 2}, {2.5, 25});
   expectTensorNear(unwrap(globalAvgPool(tensor<T>({2, 2, 1}, {1, 3, 5, 9}))),
                    {2, 1}, {2, 7});
@@ -256,11 +259,12 @@ TYPED_TEST(ReferenceForward, BatchNormTrain) {
                     2 * 0.5 * s + 0.5, -1, 2 * 1.5 * s + 0.5, -1},
                    this->tol() * 4);
   // Inference with the batch's own statistics reproduces training's output.
-  Tensor<T> inferred = unwrap(
-      batchNormInfer(x, gamma, beta, bn.mean, bn.variance, 1e-3));
-  expectTensorNear(inferred, {4, 1, 1, 2}, std::vector<double>(
-                       bn.y.elements().begin(), bn.y.elements().end()),
-                   this->tol());
+  Tensor<T> inferred =
+      unwrap(batchNormInfer(x, gamma, beta, bn.mean, bn.variance, 1e-3));
+  expectTensorNear(
+      inferred, {4, 1, 1, 2},
+      std::vector<double>(bn.y.elements().begin(), bn.y.elements().end()),
+      this->tol());
 }
 
 // Tests Keras' moving-statistics update at momentum 0.99.
@@ -304,10 +308,10 @@ TYPED_TEST(ReferenceForward, ZeroPadAndSlice) {
   expectTensorNear(padded, {1, 3, 3, 1}, {0, 0, 0, 1, 2, 0, 3, 4, 0});
   expectTensorNear(unwrap(slice(padded, {1, 0, 0}, {2, 2, 1})), {1, 2, 2, 1},
                    {1, 2, 3, 4});
-  expectTensorNear(unwrap(zeroPad(iota<T>({1, 2, 2}), {Pad{2, 1}})),
-                   {1, 5, 2}, {0, 0, 0, 0, 1, 2, 3, 4, 0, 0});
-  expectTensorNear(unwrap(slice(iota<T>({2, 3, 2}), {1, 1}, {2, 1})),
-                   {2, 2, 1}, {4, 6, 10, 12});
+  expectTensorNear(unwrap(zeroPad(iota<T>({1, 2, 2}), {Pad{2, 1}})), {1, 5, 2},
+                   {0, 0, 0, 0, 1, 2, 3, 4, 0, 0});
+  expectTensorNear(unwrap(slice(iota<T>({2, 3, 2}), {1, 1}, {2, 1})), {2, 2, 1},
+                   {4, 6, 10, 12});
 }
 
 } // namespace

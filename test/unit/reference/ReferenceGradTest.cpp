@@ -96,7 +96,10 @@ struct Conv2DCase {
 TYPED_TEST(ReferenceGrad, Conv2D) {
   using T = TypeParam;
   std::vector<Conv2DCase> cases = {
-      {{2, 7, 6, 3}, {3, 3, 3, 4}, {1, 1}, {1, 1},
+      {{2, 7, 6, 3},
+       {3, 3, 3, 4},
+       {1, 1},
+       {1, 1},
        {samePadding(7, 3, 1, 1), samePadding(6, 3, 1, 1)}},
       {{2, 9, 8, 2}, {3, 2, 2, 3}, {2, 3}, {1, 2}, {Pad{1, 0}, Pad{2, 1}}},
       {{3, 5, 7, 1}, {2, 3, 1, 2}, {2, 2}, {2, 2}, {Pad{}, Pad{}}},
@@ -112,8 +115,8 @@ TYPED_TEST(ReferenceGrad, Conv2D) {
     this->expectGradient(
         "conv2d_grad_input",
         [&](const Tensor<T> &xp) {
-          return this->project(g,
-                               conv2d(xp, f, c.strides, c.dilations, c.padding));
+          return this->project(
+              g, conv2d(xp, f, c.strides, c.dilations, c.padding));
         },
         x, gradIn);
     Tensor<T> gradF = unwrap(conv2dGradFilter(
@@ -121,8 +124,8 @@ TYPED_TEST(ReferenceGrad, Conv2D) {
     this->expectGradient(
         "conv2d_grad_filter",
         [&](const Tensor<T> &fp) {
-          return this->project(g,
-                               conv2d(x, fp, c.strides, c.dilations, c.padding));
+          return this->project(
+              g, conv2d(x, fp, c.strides, c.dilations, c.padding));
         },
         f, gradF);
   }
@@ -146,8 +149,8 @@ TYPED_TEST(ReferenceGrad, Conv1D) {
     this->expectGradient(
         "conv1d_grad_input",
         [&](const Tensor<T> &xp) {
-          return this->project(g, conv1d(xp, f, c.stride, c.dilation,
-                                         c.padding));
+          return this->project(g,
+                               conv1d(xp, f, c.stride, c.dilation, c.padding));
         },
         x,
         unwrap(conv1dGradInput(g, f, c.stride, c.dilation, c.padding,
@@ -155,8 +158,8 @@ TYPED_TEST(ReferenceGrad, Conv1D) {
     this->expectGradient(
         "conv1d_grad_filter",
         [&](const Tensor<T> &fp) {
-          return this->project(g, conv1d(x, fp, c.stride, c.dilation,
-                                         c.padding));
+          return this->project(g,
+                               conv1d(x, fp, c.stride, c.dilation, c.padding));
         },
         f,
         unwrap(conv1dGradFilter(x, g, c.stride, c.dilation, c.padding,
@@ -247,7 +250,9 @@ TYPED_TEST(ReferenceGrad, Pool2D) {
   using T = TypeParam;
   std::vector<Pool2DCase> cases = {
       {{2, 6, 6, 3}, {2, 2}, {2, 2}, {Pad{}, Pad{}}},
-      {{2, 7, 5, 2}, {3, 3}, {2, 2},
+      {{2, 7, 5, 2},
+       {3, 3},
+       {2, 2},
        {samePadding(7, 3, 2, 1), samePadding(5, 3, 2, 1)}},
       {{1, 5, 6, 2}, {2, 3}, {1, 2}, {Pad{1, 0}, Pad{0, 2}}},
   };
@@ -305,9 +310,10 @@ TYPED_TEST(ReferenceGrad, GlobalAvgPool) {
     Tensor<T> g = this->random({shape[0], shape.back()}, 3);
     this->expectGradient(
         "global_avg_pool_grad",
-        [&](const Tensor<T> &xp) { return this->project(g, globalAvgPool(xp)); },
-        x,
-        unwrap(globalAvgPoolGrad(g, Dims(shape.begin() + 1, shape.end()))));
+        [&](const Tensor<T> &xp) {
+          return this->project(g, globalAvgPool(xp));
+        },
+        x, unwrap(globalAvgPoolGrad(g, Dims(shape.begin() + 1, shape.end()))));
   }
 }
 
@@ -326,8 +332,8 @@ TYPED_TEST(ReferenceGrad, BatchNorm) {
     Tensor<T> beta = this->random({channels}, 6);
     Tensor<T> g = this->random(shape, 3);
     BatchNormTrainResult<T> fwd = unwrap(batchNormTrain(x, gamma, beta, eps));
-    BatchNormGradResult<T> grads = unwrap(
-        batchNormTrainGrad(g, x, gamma, fwd.mean, fwd.variance, eps));
+    BatchNormGradResult<T> grads =
+        unwrap(batchNormTrainGrad(g, x, gamma, fwd.mean, fwd.variance, eps));
     auto yOf = [&](const Tensor<T> &xp, const Tensor<T> &gp,
                    const Tensor<T> &bp) {
       Result<BatchNormTrainResult<T>> r = batchNormTrain(xp, gp, bp, eps);
@@ -415,8 +421,7 @@ TYPED_TEST(ReferenceGrad, DropoutMulAdd) {
       unwrap(mul(g, b)));
   this->expectGradient(
       "add gradient",
-      [&](const Tensor<T> &xp) { return this->project(g, add(xp, b)); }, x,
-      g);
+      [&](const Tensor<T> &xp) { return this->project(g, add(xp, b)); }, x, g);
 }
 
 // Tests that slice is the gradient of zero_pad and of concat, and reshape the
@@ -428,7 +433,9 @@ TYPED_TEST(ReferenceGrad, Layout) {
   Tensor<T> gPad = this->random({2, 6, 7, 2}, 3);
   this->expectGradient(
       "zero_pad gradient (slice)",
-      [&](const Tensor<T> &xp) { return this->project(gPad, zeroPad(xp, pads)); },
+      [&](const Tensor<T> &xp) {
+        return this->project(gPad, zeroPad(xp, pads));
+      },
       x, unwrap(slice(gPad, {1, 0, 0}, {3, 4, 2})));
 
   Tensor<T> other = this->random({2, 3, 4, 3}, 2);
@@ -449,8 +456,8 @@ TYPED_TEST(ReferenceGrad, Layout) {
   Tensor<T> gFlat = this->random({2, 24}, 5);
   this->expectGradient(
       "flatten gradient (reshape)",
-      [&](const Tensor<T> &xp) { return this->project(gFlat, flatten(xp)); },
-      x, unwrap(reshape(gFlat, {3, 4, 2})));
+      [&](const Tensor<T> &xp) { return this->project(gFlat, flatten(xp)); }, x,
+      unwrap(reshape(gFlat, {3, 4, 2})));
   Tensor<T> gShape = this->random({2, 6, 4}, 6);
   this->expectGradient(
       "reshape gradient (reshape)",
@@ -477,11 +484,11 @@ TYPED_TEST(ReferenceGrad, CheckerCatchesWrongGradient) {
   EXPECT_EQ(report.worstIndex, 7);
   EXPECT_GT(report.maxRelError, 5e-3);
   // A gradient of the wrong shape and a failing objective are reported.
-  EXPECT_FALSE(checkGradient<T>(
-                   [&](const Tensor<T> &) { return 0.0; }, x, w, options)
-                   .ok());
-  EXPECT_FALSE(checkGradient<T>(
-                   [&](const Tensor<T> &) { return kNaN; }, x, wrong, options)
+  EXPECT_FALSE(
+      checkGradient<T>([&](const Tensor<T> &) { return 0.0; }, x, w, options)
+          .ok());
+  EXPECT_FALSE(checkGradient<T>([&](const Tensor<T> &) { return kNaN; }, x,
+                                wrong, options)
                    .ok());
 }
 

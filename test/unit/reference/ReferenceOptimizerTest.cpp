@@ -118,8 +118,8 @@ TYPED_TEST(ReferenceOptimizer, DropoutReproducible) {
   EXPECT_NE(maskOf(5, 42, 1), maskOf(6, 42, 1));
   EXPECT_NE(maskOf(5, 42, 1), maskOf(5, 43, 1));
   EXPECT_NE(maskOf(5, 42, 1), maskOf(5, 42, 2));
-  DropoutResult<double> other = unwrap(dropout(x.template cast<double>(), 5,
-                                               0.5, 42, 1));
+  DropoutResult<double> other =
+      unwrap(dropout(x.template cast<double>(), 5, 0.5, 42, 1));
   std::vector<T> mask = maskOf(5, 42, 1);
   for (size_t i = 0; i < mask.size(); ++i)
     ASSERT_EQ(mask[i] != 0, other.mask[i] != 0) << "element " << i;

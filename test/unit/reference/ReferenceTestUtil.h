@@ -43,7 +43,8 @@ template <typename T>
 void expectTensorNear(const Tensor<T> &got, const Dims &shape,
                       const std::vector<double> &expected,
                       double tolerance = 1e-12) {
-  ASSERT_EQ(got.shape(), shape) << "got shape " << shape::formatDims(got.shape());
+  ASSERT_EQ(got.shape(), shape)
+      << "got shape " << shape::formatDims(got.shape());
   ASSERT_EQ(got.size(), static_cast<int64_t>(expected.size()));
   for (int64_t i = 0; i < got.size(); ++i)
     EXPECT_NEAR(got[i], expected[i], tolerance) << "at flat index " << i;
@@ -61,16 +62,14 @@ Tensor<T> distinctValues(const Dims &shape, uint64_t seed, double spacing) {
                    [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
   Tensor<T> t(shape);
   for (size_t rank = 0; rank < order.size(); ++rank)
-    t[order[rank]] =
-        T((double(rank) - double(order.size()) / 2) * spacing);
+    t[order[rank]] = T((double(rank) - double(order.size()) / 2) * spacing);
   return t;
 }
 
 /// Uniform values in [-hi, -lo] U [lo, hi]: at least `lo` away from zero, for
 /// functions with a kink at zero (relu, |w|).
 template <typename T>
-Tensor<T> awayFromZero(const Dims &shape, uint64_t seed, double lo,
-                       double hi) {
+Tensor<T> awayFromZero(const Dims &shape, uint64_t seed, double lo, double hi) {
   Tensor<T> t = uniformTensor<T>(shape, seed, 7, -1, 1);
   for (int64_t i = 0; i < t.size(); ++i)
     t[i] = T((t[i] < 0 ? -1 : 1) * (lo + (hi - lo) * std::abs(double(t[i]))));

@@ -324,11 +324,11 @@ ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes) {
       return ShapeResult::failure("slice offsets must not be negative and "
                                   "sizes must be positive");
     if (extent != kDynamic && offsets[i] + sizes[i] > extent)
-      return ShapeResult::failure(
-          "slice [" + std::to_string(offsets[i]) + ", " +
-          std::to_string(offsets[i] + sizes[i]) + ") of axis " +
-          std::to_string(1 + i) + " exceeds its extent " +
-          std::to_string(extent));
+      return ShapeResult::failure("slice [" + std::to_string(offsets[i]) +
+                                  ", " + std::to_string(offsets[i] + sizes[i]) +
+                                  ") of axis " + std::to_string(1 + i) +
+                                  " exceeds its extent " +
+                                  std::to_string(extent));
     out.push_back(sizes[i]);
   }
   return ShapeResult::success(out);

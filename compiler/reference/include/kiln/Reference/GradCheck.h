@@ -65,8 +65,8 @@ struct GradCheckReport {
 /// The step actually taken is the difference of the two perturbed values as
 /// stored in T, so rounding of x + h in float does not bias the quotient.
 template <typename T>
-GradCheckReport checkGradient(const Objective<T> &objective,
-                              const Tensor<T> &x, const Tensor<T> &analytic,
+GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
+                              const Tensor<T> &analytic,
                               const GradCheckOptions &options = {});
 
 /// sum_i a[i] * b[i] accumulated in double: the scalar objective

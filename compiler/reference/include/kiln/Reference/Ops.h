@@ -212,26 +212,23 @@ Result<Tensor<T>> l1Penalty(const Tensor<T> &w, double scale);
 /// of spatial extent `inputHW`; each output gradient flows back through the
 /// filter taps of its window, taps in the padding are dropped.
 template <typename T>
-Result<Tensor<T>> conv2dGradInput(const Tensor<T> &gradOut,
-                                  const Tensor<T> &filter, Pair strides,
-                                  Pair dilations, Padding2 padding,
-                                  Pair inputHW);
+Result<Tensor<T>>
+conv2dGradInput(const Tensor<T> &gradOut, const Tensor<T> &filter, Pair strides,
+                Pair dilations, Padding2 padding, Pair inputHW);
 
 /// kiln.conv2d_grad_filter: the gradient of conv2d with respect to its
 /// filter of spatial extent `kernelHW`: sum over n, oh, ow of
 /// in[window tap] * gradOut.
 template <typename T>
-Result<Tensor<T>> conv2dGradFilter(const Tensor<T> &input,
-                                   const Tensor<T> &gradOut, Pair strides,
-                                   Pair dilations, Padding2 padding,
-                                   Pair kernelHW);
+Result<Tensor<T>>
+conv2dGradFilter(const Tensor<T> &input, const Tensor<T> &gradOut, Pair strides,
+                 Pair dilations, Padding2 padding, Pair kernelHW);
 
 /// kiln.conv1d_grad_input.
 template <typename T>
-Result<Tensor<T>> conv1dGradInput(const Tensor<T> &gradOut,
-                                  const Tensor<T> &filter, int64_t stride,
-                                  int64_t dilation, Pad padding,
-                                  int64_t inputW);
+Result<Tensor<T>>
+conv1dGradInput(const Tensor<T> &gradOut, const Tensor<T> &filter,
+                int64_t stride, int64_t dilation, Pad padding, int64_t inputW);
 
 /// kiln.conv1d_grad_filter.
 template <typename T>
@@ -376,10 +373,9 @@ template <typename T> struct RmspropResult {
 /// kiln.rmsprop_update: ms' = rho ms + (1 - rho) g^2;
 /// p' = p - lr g / (sqrt(ms') + epsilon).
 template <typename T>
-Result<RmspropResult<T>> rmspropUpdate(const Tensor<T> &param,
-                                       const Tensor<T> &grad,
-                                       const Tensor<T> &ms, double lr,
-                                       double rho, double epsilon);
+Result<RmspropResult<T>>
+rmspropUpdate(const Tensor<T> &param, const Tensor<T> &grad,
+              const Tensor<T> &ms, double lr, double rho, double epsilon);
 
 } // namespace ref
 } // namespace kiln
