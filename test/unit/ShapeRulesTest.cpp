@@ -324,6 +324,23 @@ TEST(ShapeRules, ConcatBatchAndDynamic) {
   ShapeResult d = concat({{4, kDynamic}, {4, 6}}, 1);
   ASSERT_TRUE(d.ok()) << d.error;
   EXPECT_EQ(d.dims, (Dims{4, kDynamic}));
+
+// Tests that concat rejects two known, different batch extents but accepts
+// a batch that is known only at run time.
+TEST(ShapeRules, ConcatBatch) {
+  EXPECT_FALSE(concat({{2, 8, 4}, {3, 8, 4}}, 2).ok());
+  EXPECT_TRUE(concat({{kDynamic, 8, 4}, {3, 8, 4}}, 2).ok());
+  EXPECT_TRUE(concat({{3, 8, 4}, {3, 8, 2}}, 2).ok());
+}
+
+// Tests that a classification loss takes equal N x M logits and labels and
+// gives a scalar.
+TEST(ShapeRules, Classification) {
+  ShapeResult r = classification({kDynamic, 10}, {kDynamic, 10});
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.dims.empty());
+  EXPECT_FALSE(classification({4, 10}, {4, 5}).ok());
+  EXPECT_FALSE(classification({4, 2, 5}, {4, 2, 5}).ok());
 }
 
 } // namespace
