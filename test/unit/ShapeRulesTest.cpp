@@ -324,6 +324,7 @@ TEST(ShapeRules, ConcatBatchAndDynamic) {
   ShapeResult d = concat({{4, kDynamic}, {4, 6}}, 1);
   ASSERT_TRUE(d.ok()) << d.error;
   EXPECT_EQ(d.dims, (Dims{4, kDynamic}));
+}
 
 // Tests that concat rejects two known, different batch extents but accepts
 // a batch that is known only at run time.
