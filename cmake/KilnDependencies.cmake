@@ -16,6 +16,14 @@ set(LLVM_EXTERNAL_LIT ${KILN_LLVM_PREFIX}/build/utils/lit/lit.py
     CACHE STRING "lit driver")
 
 list(APPEND CMAKE_MODULE_PATH ${MLIR_CMAKE_DIR} ${LLVM_CMAKE_DIR})
+# LLVM's tablegen() writes its depfile relative to the top build directory, as
+# CMP0116's OLD behaviour expects (LLVM and MLIR's standalone example set it
+# too); with NEW, Ninja finds no matching target in the depfile and reruns
+# every TableGen step on each build. A function keeps the policies in effect
+# where it is defined, so this must precede include(TableGen).
+if(POLICY CMP0116)
+  cmake_policy(SET CMP0116 OLD)
+endif()
 include(TableGen)
 include(AddLLVM)
 include(AddMLIR)

@@ -99,8 +99,8 @@ static LogicalResult verifyUnitInterval(Operation *op, StringRef name,
                                         FloatAttr attr) {
   double v = attr.getValueAsDouble();
   if (!(v >= 0.0 && v < 1.0))
-    return op->emitOpError() << "'" << name << "' must be in [0, 1), got "
-                             << formatFloat(attr);
+    return op->emitOpError()
+           << "'" << name << "' must be in [0, 1), got " << formatFloat(attr);
   return success();
 }
 
@@ -108,8 +108,8 @@ static LogicalResult verifyUnitInterval(Operation *op, StringRef name,
 static LogicalResult verifyPositive(Operation *op, StringRef name,
                                     FloatAttr attr) {
   if (!(attr.getValueAsDouble() > 0.0))
-    return op->emitOpError() << "'" << name << "' must be positive, got "
-                             << formatFloat(attr);
+    return op->emitOpError()
+           << "'" << name << "' must be positive, got " << formatFloat(attr);
   return success();
 }
 
@@ -266,14 +266,13 @@ shape::ShapeResult Conv2DOp::inferShape(Type input, Type filter,
 }
 
 LogicalResult Conv2DOp::verify() {
-  return verifyResultShape(*this, inferShape(getInput().getType(),
-                                             getFilter().getType(),
-                                             getStrides(), getDilations(),
-                                             getPadding()));
+  return verifyResultShape(
+      *this, inferShape(getInput().getType(), getFilter().getType(),
+                        getStrides(), getDilations(), getPadding()));
 }
 
-shape::ShapeResult Conv1DOp::inferShape(Type input, Type filter,
-                                        int64_t stride, int64_t dilation,
+shape::ShapeResult Conv1DOp::inferShape(Type input, Type filter, int64_t stride,
+                                        int64_t dilation,
                                         ArrayRef<int64_t> padding) {
   if (auto error = checkConv1DAttrs(stride, dilation, padding))
     return *error;
@@ -283,9 +282,8 @@ shape::ShapeResult Conv1DOp::inferShape(Type input, Type filter,
 
 LogicalResult Conv1DOp::verify() {
   return verifyResultShape(*this, inferShape(getInput().getType(),
-                                             getFilter().getType(),
-                                             getStride(), getDilation(),
-                                             getPadding()));
+                                             getFilter().getType(), getStride(),
+                                             getDilation(), getPadding()));
 }
 
 shape::ShapeResult DenseOp::inferShape(Type input, Type weights) {
@@ -338,9 +336,9 @@ LogicalResult BatchNormInferOp::verify() {
 LogicalResult MovingAverageOp::verify() {
   if (failed(verifyUnitInterval(*this, "momentum", getMomentumAttr())))
     return failure();
-  return verifyShapeRule(
-      *this, shape::movingAverage(shapeOf(getRunning().getType()),
-                                  shapeOf(getBatch().getType())));
+  return verifyShapeRule(*this,
+                         shape::movingAverage(shapeOf(getRunning().getType()),
+                                              shapeOf(getBatch().getType())));
 }
 
 LogicalResult DropoutOp::verify() {
@@ -350,8 +348,7 @@ LogicalResult DropoutOp::verify() {
 /// A dropout of rate 0 keeps every element with scale 1: its output is its
 /// input. The mask (all ones) may still feed the gradient's kiln.mul, which
 /// folds it away; once neither result is used the op is dead.
-LogicalResult DropoutOp::canonicalize(DropoutOp op,
-                                      PatternRewriter &rewriter) {
+LogicalResult DropoutOp::canonicalize(DropoutOp op, PatternRewriter &rewriter) {
   if (!op.getRate().isZero() || op.getOutput().use_empty())
     return failure();
   rewriter.replaceAllUsesWith(op.getOutput(), op.getInput());
@@ -384,8 +381,8 @@ shape::ShapeResult ConcatOp::inferShape(TypeRange inputs, int64_t axis) {
 }
 
 LogicalResult ConcatOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getInputs().getTypes(), getAxis()));
+  return verifyResultShape(*this,
+                           inferShape(getInputs().getTypes(), getAxis()));
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor) {
@@ -416,8 +413,7 @@ static Value reshapeSource(Value value) {
   return {};
 }
 
-LogicalResult FlattenOp::canonicalize(FlattenOp op,
-                                      PatternRewriter &rewriter) {
+LogicalResult FlattenOp::canonicalize(FlattenOp op, PatternRewriter &rewriter) {
   Value source = reshapeSource(op.getInput());
   if (!source)
     return failure();
@@ -426,15 +422,18 @@ LogicalResult FlattenOp::canonicalize(FlattenOp op,
 }
 
 LogicalResult ReshapeOp::verify() {
-  for (int64_t extent : getShape())
+  ArrayRef<int64_t> target = getShape();
+  shape::ShapeResult rule = shape::reshape(
+      shapeOf(getInput().getType()), shape::Dims(target.begin(), target.end()));
+  // The rule's message first: it says why a reshape cannot work at all.
+  if (failed(verifyShapeRule(*this, rule)))
+    return failure();
+  for (int64_t extent : target)
     if (extent <= 0)
       return emitOpError() << "'shape' extents must be positive (the builder "
                               "resolves -1), got "
                            << extent;
-  ArrayRef<int64_t> target = getShape();
-  return verifyResultShape(
-      *this, shape::reshape(shapeOf(getInput().getType()),
-                            shape::Dims(target.begin(), target.end())));
+  return verifyResultShape(*this, rule);
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
@@ -443,8 +442,7 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
   return {};
 }
 
-LogicalResult ReshapeOp::canonicalize(ReshapeOp op,
-                                      PatternRewriter &rewriter) {
+LogicalResult ReshapeOp::canonicalize(ReshapeOp op, PatternRewriter &rewriter) {
   Value source = reshapeSource(op.getInput());
   if (!source)
     return failure();
@@ -514,10 +512,10 @@ shape::ShapeResult Conv2DGradInputOp::inferShape(Type gradOut, Type filter,
 }
 
 LogicalResult Conv2DGradInputOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getGradOut().getType(), getFilter().getType(),
-                        getStrides(), getDilations(), getPadding(),
-                        getInputHw()));
+  return verifyResultShape(*this, inferShape(getGradOut().getType(),
+                                             getFilter().getType(),
+                                             getStrides(), getDilations(),
+                                             getPadding(), getInputHw()));
 }
 
 shape::ShapeResult Conv2DGradFilterOp::inferShape(Type input, Type gradOut,
@@ -529,17 +527,17 @@ shape::ShapeResult Conv2DGradFilterOp::inferShape(Type input, Type gradOut,
     return *error;
   if (auto error = firstError({checkArray("kernel_hw", kernelHW, 2, 1)}))
     return *error;
-  return shape::conv2dGradFilter(
-      shapeOf(input), shapeOf(gradOut), {strides[0], strides[1]},
-      {dilations[0], dilations[1]}, pads2D(padding),
-      {kernelHW[0], kernelHW[1]});
+  return shape::conv2dGradFilter(shapeOf(input), shapeOf(gradOut),
+                                 {strides[0], strides[1]},
+                                 {dilations[0], dilations[1]}, pads2D(padding),
+                                 {kernelHW[0], kernelHW[1]});
 }
 
 LogicalResult Conv2DGradFilterOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getInput().getType(), getGradOut().getType(),
-                        getStrides(), getDilations(), getPadding(),
-                        getKernelHw()));
+  return verifyResultShape(*this, inferShape(getInput().getType(),
+                                             getGradOut().getType(),
+                                             getStrides(), getDilations(),
+                                             getPadding(), getKernelHw()));
 }
 
 shape::ShapeResult Conv1DGradInputOp::inferShape(Type gradOut, Type filter,
@@ -558,8 +556,7 @@ shape::ShapeResult Conv1DGradInputOp::inferShape(Type gradOut, Type filter,
 LogicalResult Conv1DGradInputOp::verify() {
   return verifyResultShape(
       *this, inferShape(getGradOut().getType(), getFilter().getType(),
-                        getStride(), getDilation(), getPadding(),
-                        getInputW()));
+                        getStride(), getDilation(), getPadding(), getInputW()));
 }
 
 shape::ShapeResult Conv1DGradFilterOp::inferShape(Type input, Type gradOut,
@@ -576,10 +573,10 @@ shape::ShapeResult Conv1DGradFilterOp::inferShape(Type input, Type gradOut,
 }
 
 LogicalResult Conv1DGradFilterOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getInput().getType(), getGradOut().getType(),
-                        getStride(), getDilation(), getPadding(),
-                        getKernelW()));
+  return verifyResultShape(*this, inferShape(getInput().getType(),
+                                             getGradOut().getType(),
+                                             getStride(), getDilation(),
+                                             getPadding(), getKernelW()));
 }
 
 LogicalResult DenseGradInputOp::verify() {
@@ -600,8 +597,7 @@ LogicalResult BiasGradOp::verify() {
 }
 
 LogicalResult SoftmaxGradOp::verify() {
-  return verifyShapeRule(*this,
-                         shape::softmax(shapeOf(getOutput().getType())));
+  return verifyShapeRule(*this, shape::softmax(shapeOf(getOutput().getType())));
 }
 
 shape::ShapeResult AvgPool2DGradOp::inferShape(Type gradOut,
@@ -619,9 +615,9 @@ shape::ShapeResult AvgPool2DGradOp::inferShape(Type gradOut,
 }
 
 LogicalResult AvgPool2DGradOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getGradOut().getType(), getWindow(), getStrides(),
-                        getPadding(), getInputHw()));
+  return verifyResultShape(*this, inferShape(getGradOut().getType(),
+                                             getWindow(), getStrides(),
+                                             getPadding(), getInputHw()));
 }
 
 shape::ShapeResult AvgPool1DGradOp::inferShape(Type gradOut, int64_t window,
@@ -632,14 +628,14 @@ shape::ShapeResult AvgPool1DGradOp::inferShape(Type gradOut, int64_t window,
     return *error;
   if (auto error = firstError({checkAtLeast("input_w", inputW, 1)}))
     return *error;
-  return shape::pool1dGradFromExtents(shapeOf(gradOut), inputW, window,
-                                      stride, pad1D(padding));
+  return shape::pool1dGradFromExtents(shapeOf(gradOut), inputW, window, stride,
+                                      pad1D(padding));
 }
 
 LogicalResult AvgPool1DGradOp::verify() {
-  return verifyResultShape(
-      *this, inferShape(getGradOut().getType(), getWindow(), getStride(),
-                        getPadding(), getInputW()));
+  return verifyResultShape(*this,
+                           inferShape(getGradOut().getType(), getWindow(),
+                                      getStride(), getPadding(), getInputW()));
 }
 
 LogicalResult GlobalAvgPoolGradOp::verify() {
@@ -660,9 +656,9 @@ LogicalResult BatchNormTrainGradOp::verify() {
 }
 
 LogicalResult SoftmaxCrossEntropyGradOp::verify() {
-  return verifyShapeRule(
-      *this, shape::classification(shapeOf(getLogits().getType()),
-                                   shapeOf(getLabels().getType())));
+  return verifyShapeRule(*this,
+                         shape::classification(shapeOf(getLogits().getType()),
+                                               shapeOf(getLabels().getType())));
 }
 
 //===----------------------------------------------------------------------===//

@@ -351,11 +351,11 @@ ShapeResult slice(const Dims &input, const Dims &offsets, const Dims &sizes) {
       return ShapeResult::failure("only the batch extent may be dynamic, got " +
                                   formatDims(input));
     if (offsets[i] + sizes[i] > extent)
-      return ShapeResult::failure(
-          "axis " + std::to_string(i + 1) + ": slice [" +
-          std::to_string(offsets[i]) + ", " +
-          std::to_string(offsets[i] + sizes[i]) +
-          ") does not fit into extent " + std::to_string(extent));
+      return ShapeResult::failure("axis " + std::to_string(i + 1) +
+                                  ": slice [" + std::to_string(offsets[i]) +
+                                  ", " + std::to_string(offsets[i] + sizes[i]) +
+                                  ") does not fit into extent " +
+                                  std::to_string(extent));
     out.push_back(sizes[i]);
   }
   return ShapeResult::success(out);
@@ -389,8 +389,7 @@ ShapeResult conv2dGradInput(const Dims &gradOut, const Dims &filter,
   if (inputHW[0] <= 0 || inputHW[1] <= 0)
     return ShapeResult::failure("input extents must be positive");
   Dims input{gradOut[0], inputHW[0], inputHW[1], filter[2]};
-  return matchForward("conv2d",
-                      conv2d(input, filter, strides, dilations, pads),
+  return matchForward("conv2d", conv2d(input, filter, strides, dilations, pads),
                       gradOut, input);
 }
 
@@ -404,8 +403,7 @@ ShapeResult conv2dGradFilter(const Dims &input, const Dims &gradOut,
   if (gradOut.size() != 4)
     return ShapeResult::failure(rankError("gradient (NHWC)", 4, gradOut));
   Dims filter{kernelHW[0], kernelHW[1], input[3], gradOut[3]};
-  return matchForward("conv2d",
-                      conv2d(input, filter, strides, dilations, pads),
+  return matchForward("conv2d", conv2d(input, filter, strides, dilations, pads),
                       gradOut, filter);
 }
 

@@ -21,6 +21,28 @@ def Kiln_Dialect : Dialect {
     (Keras' kernel layout); the batch is the only extent that may be dynamic.
     Every op's shape rule lives in `kiln/Shape/ShapeRules.h`, shared with the
     frontend, and result types are inferred from it.
+
+    Layouts: 2-D values are NHWC and 1-D values NWC (batch first, channels
+    innermost); conv2d filters are KH x KW x Cin x Cout, conv1d filters
+    K x Cin x Cout, dense weights in x out. Padding is always explicit
+    (Keras' 'same' is resolved by the frontend with
+    `kiln::shape::samePadding`).
+
+    Scalars: the learning rate `lr` is an `f32` value and the training step
+    `step` an `i64` value (counting from 1), so both can change between
+    steps without recompiling; losses and metrics are rank-0 `tensor<f32>`.
+
+    The ops come in four groups: the forward layers (convolution, dense,
+    activations, pooling, normalization, dropout and shape manipulation),
+    losses and metrics, the gradient of each forward op that needs its own
+    (`*_grad*`; dropout, flatten/reshape, add, zero_pad and concat reuse
+    `kiln.mul`, `kiln.reshape`, identity and `kiln.slice`), and the
+    optimizer updates (SGD, Adam, RMSprop with Keras' semantics).
+
+    From C++, every op is built without spelling its result types, e.g.
+    `b.create<kiln::Conv2DOp>(loc, x, w, strides, dilations, padding)`; a
+    builder given inconsistent operands still builds, and the verifier then
+    reports the shape rule's message.
   }];
   let cppNamespace = "::kiln";
 }

@@ -24,8 +24,9 @@ defvar KI64s = "::llvm::ArrayRef<int64_t>";
 // Op classes shared by op families
 //===----------------------------------------------------------------------===//
 
-/// An elementwise activation: the result has the input's type. The builder
-/// `create<Op>(loc, x)` is generated from SameOperandsAndResultType.
+/// An activation (elementwise, or softmax along rows): the result has the
+/// input's type. The builder `create<Op>(loc, x)` is generated from
+/// SameOperandsAndResultType.
 class Kiln_ActivationOp<string mnemonic, list<Trait> traits = []>
     : Kiln_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType],
                                     traits)> {
@@ -143,7 +144,8 @@ class Kiln_Pool1DOp<string mnemonic> : Kiln_Op<mnemonic, [Pure]> {
 }
 
 /// Gradient of max pooling: needs the forward input to find each window's
-/// maximum; the result has the input's type.
+/// maximum; the result has the input's type. AllTypesMatch makes ODS generate
+/// the builder without a result type, `create<Op>(loc, g, x, attrs...)`.
 class Kiln_MaxPoolGradOp<string mnemonic, dag attrs, string inferCall>
     : Kiln_Op<mnemonic, [Pure, AllTypesMatch<["input", "grad_in"]>]> {
   let arguments = !con((ins Kiln_Tensor:$grad_out, Kiln_Tensor:$input),
@@ -1305,13 +1307,6 @@ def Kiln_MaxPool2DGradOp : Kiln_MaxPoolGradOp<"max_pool2d_grad",
         : tensor<?x13x13x32xf32>, tensor<?x26x26x32xf32>
     ```
   }];
-  let builders = [
-    OpBuilder<(ins KValue:$grad_out, KValue:$input, KI64s:$window,
-                   KI64s:$strides, KI64s:$padding), [{
-      build($_builder, $_state, input.getType(), grad_out, input, window,
-            strides, padding);
-    }]>
-  ];
 }
 
 def Kiln_MaxPool1DGradOp : Kiln_MaxPoolGradOp<"max_pool1d_grad",
@@ -1331,13 +1326,6 @@ def Kiln_MaxPool1DGradOp : Kiln_MaxPoolGradOp<"max_pool1d_grad",
         : tensor<?x13x236xf32>, tensor<?x27x236xf32>
     ```
   }];
-  let builders = [
-    OpBuilder<(ins KValue:$grad_out, KValue:$input, "int64_t":$window,
-                   "int64_t":$stride, KI64s:$padding), [{
-      build($_builder, $_state, input.getType(), grad_out, input, window,
-            stride, padding);
-    }]>
-  ];
 }
 
 def Kiln_AvgPool2DGradOp : Kiln_Op<"avg_pool2d_grad", [Pure]> {
