@@ -114,6 +114,8 @@ int main(int argc, char **argv) {
       if (nextArg >= argc || !readTensor(argv[nextArg++], tensors[i]))
         return std::fprintf(stderr, "cannot read tensor for %s\n", a.name), 2;
       bind(tensors[i]);
+      // The data is on the host only: a GPU pipeline copies it over.
+      tensors[i].buffer.set_host_dirty(true);
       args[i] = &tensors[i].buffer;
     } else {
       outputs.push_back(i);
