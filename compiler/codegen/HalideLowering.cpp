@@ -323,7 +323,8 @@ LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
   if (failed(batch))
     return failure();
   int64_t inChannels = cast<RankedTensorType>(input.getType()).getShape().back();
-  Func in = padSpatial(get(input), inChannels, w);
+  Func unpadded = get(input);
+  Func in = padSpatial(unpadded, inChannels, w);
   Func g = get(gradOut);
   // Result (co, ci, kx[, ky]); reduction over output positions and batch.
   std::vector<Var> v = makeVars(w.spatial + 2);
@@ -344,7 +345,8 @@ LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
   grad(v) = 0.0f;
   grad(v) += g(gAt) * in(inAt);
   set(op->getResult(0), grad);
-  addAnchor(op, AnchorKind::BatchReduction, grad, r, in, false, g, false);
+  addAnchor(op, AnchorKind::BatchReduction, grad, r, in,
+            in.name() != unpadded.name(), g, false);
   return success();
 }
 
@@ -1151,6 +1153,11 @@ LogicalResult Lowering::run(Block &body) {
     kernel.args.push_back(std::move(ka));
   }
 
+  for (KernelArg &arg : kernel.args)
+    if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty() &&
+        arg.shape[0] < 0 && !kernel.batch.defined())
+      kernel.batch = arg.image.dim(static_cast<int>(arg.shape.size()) - 1)
+                         .extent();
   for (Operation &op : body.without_terminator())
     if (failed(lowerOp(&op)))
       return failure();

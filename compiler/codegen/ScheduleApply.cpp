@@ -60,7 +60,7 @@ void scheduleElementwise(Func out, const std::vector<int64_t> &shape,
 /// image, or per row when rows are the parallel loop.
 void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
                      Anchor &anchor, const Schedule &s,
-                     const Halide::Target &target) {
+                     const Halide::Target &target, Halide::Expr batch) {
   std::vector<Var> v = varsOf(out);
   size_t rank = v.size();
   int64_t channels = shape.back();
@@ -74,28 +74,37 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
                                                      s.tileOuter, next));
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), rows("rows");
-  out.split(v[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-      .split(v[1], xo, xi, tileOuter,
-             nextIsBatch ? TailStrategy::GuardWithIf
-                         : TailStrategy::ShiftInwards)
-      .vectorize(ci, lanes)
-      .unroll(ci)
-      .unroll(xi);
   Halide::LoopLevel stageAt = Halide::LoopLevel::root();
-  if (rank == 2) {
-    out.reorder(ci, xi, co, xo).parallel(xo);
-  } else if (rank == 3) {
-    out.reorder(ci, xi, xo, co, v[2]).parallel(v[2]);
-    stageAt = Halide::LoopLevel(out, v[2]);
-  } else {
-    out.reorder(ci, xi, xo, co, v[2], v[3]);
-    if (s.parallelBatch) {
-      out.parallel(v[3]);
-      stageAt = Halide::LoopLevel(out, v[3]);
+  auto tile = [&](Halide::Stage stage, int outerFactor) {
+    stage.split(v[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
+        .split(v[1], xo, xi, outerFactor, TailStrategy::ShiftInwards)
+        .vectorize(ci, lanes)
+        .unroll(ci)
+        .unroll(xi);
+    if (rank == 2) {
+      stage.reorder(ci, xi, co, xo).parallel(xo);
+    } else if (rank == 3) {
+      stage.reorder(ci, xi, xo, co, v[2]).parallel(v[2]);
+      stageAt = Halide::LoopLevel(out, v[2]);
     } else {
-      out.fuse(v[2], v[3], rows).parallel(rows);
-      stageAt = Halide::LoopLevel(out, rows);
+      stage.reorder(ci, xi, xo, co, v[2], v[3]);
+      if (s.parallelBatch) {
+        stage.parallel(v[3]);
+        stageAt = Halide::LoopLevel(out, v[3]);
+      } else {
+        stage.fuse(v[2], v[3], rows).parallel(rows);
+        stageAt = Halide::LoopLevel(out, rows);
+      }
     }
+  };
+  if (nextIsBatch && batch.defined() && tileOuter > 1) {
+    // The batch is only known at run time: tile it where it is large enough
+    // (every tile the same size, so accumulators stay in registers) and run
+    // row by row otherwise (inference at batch 1).
+    tile(out.specialize(batch >= tileOuter), tileOuter);
+    tile(out, 1);
+  } else {
+    tile(out, nextIsBatch ? 1 : tileOuter);
   }
 
   Func conv = anchor.func;
@@ -123,9 +132,9 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   if (anchor.weightsIsComputed)
     anchor.weights.compute_root().vectorize(varsOf(anchor.weights)[0], lanes,
                                             TailStrategy::GuardWithIf);
-  anchor.weights.in(conv)
-      .compute_at(conv, r[0])
-      .vectorize(Halide::_0, lanes, TailStrategy::GuardWithIf);
+  Func staged = anchor.weights.in(conv);
+  staged.compute_at(conv, r[0])
+      .vectorize(varsOf(staged)[0], lanes, TailStrategy::GuardWithIf);
   if (s.stageInput && anchor.inputIsComputed) {
     std::vector<Var> iv = varsOf(anchor.input);
     anchor.input.compute_at(stageAt);
@@ -162,14 +171,24 @@ void scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   Func tiles = partial.in();
   std::vector<Var> pv = varsOf(tiles);
   Var co("co"), ci("ci"), ko("ko"), ki("ki"), task("task");
+  // Static extents at least as large as the tiles: shifting the last tile
+  // inwards keeps every tile the same size, so the partial sums have a
+  // constant size and live in registers.
   tiles.compute_root()
-      .split(pv[0], co, ci, lanes * tileInner, TailStrategy::GuardWithIf)
-      .split(pv[1], ko, ki, tileOuter, TailStrategy::GuardWithIf)
+      .split(pv[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
+      .split(pv[1], ko, ki, tileOuter, TailStrategy::ShiftInwards)
       .reorder(ci, ki, ko, co)
       .vectorize(ci, lanes)
       .unroll(ci)
       .unroll(ki)
       .parallel(pv.back());
+  // Pad each chunk's input once instead of testing bounds in the inner
+  // loop.
+  if (s.stageInput && anchor.inputIsComputed) {
+    std::vector<Var> iv = varsOf(anchor.input);
+    anchor.input.compute_at(tiles, pv.back())
+        .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
+  }
   std::vector<Var> qv = varsOf(partial);
   partial.compute_at(tiles, ko)
       .vectorize(qv[0], lanes)
@@ -384,14 +403,15 @@ std::string codegen::applySchedule(HalideKernel &kernel,
       }
       if (anchor.fusedOutput >= 0) {
         scheduleConvCpu(kernel.outputs[anchor.fusedOutput], anchor.shape,
-                        anchor, schedule, target);
+                        anchor, schedule, target, kernel.batch);
         outputDone[anchor.fusedOutput] = true;
         continue;
       }
       // Computed whole before its consumers: tile a wrapper of it.
       Func tiles = anchor.func.in();
       tiles.compute_root();
-      scheduleConvCpu(tiles, anchor.shape, anchor, schedule, target);
+      scheduleConvCpu(tiles, anchor.shape, anchor, schedule, target,
+                      kernel.batch);
     }
     for (size_t i = 0; i < kernel.outputs.size(); ++i)
       if (!outputDone[i])

@@ -77,6 +77,9 @@ struct HalideKernel {
   /// Static result shapes (kiln order, -1 for the batch).
   std::vector<std::vector<int64_t>> outputShapes;
   std::vector<Anchor> anchors;
+  /// The run's batch extent (undefined when no argument has a dynamic
+  /// batch), for schedules that specialise on it.
+  Halide::Expr batch;
   /// Small reductions (BatchNorm statistics, softmax sums, per-row losses)
   /// that must be computed once rather than inlined into their users.
   std::vector<Halide::Func> reductions;
