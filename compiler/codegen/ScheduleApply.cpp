@@ -48,7 +48,9 @@ void scheduleElementwise(Func out, const std::vector<int64_t> &shape,
     Var fused("fused");
     out.fuse(v[v.size() - 2], v.back(), fused).parallel(fused);
   } else if (v.size() == 2) {
-    out.parallel(v[1], 8);
+    // Rows (usually the batch, known at run time) in parallel chunks.
+    Var rows("rows"), row("row");
+    out.split(v[1], rows, row, 8, TailStrategy::GuardWithIf).parallel(rows);
   }
 }
 
@@ -110,7 +112,11 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   Func conv = anchor.func;
   std::vector<Var> cv = varsOf(conv);
   Halide::RDom r = anchor.rdom;
-  conv.compute_at(out, xo).vectorize(cv[0], lanes).unroll(cv[0]).unroll(cv[1]);
+  // The innermost loop over tiles: one tile's accumulators at a time.
+  conv.compute_at(out, rank == 2 ? co : xo)
+      .vectorize(cv[0], lanes)
+      .unroll(cv[0])
+      .unroll(cv[1]);
   Halide::Stage update = conv.update();
   std::vector<VarOrRVar> order = {cv[0], cv[1]};
   for (size_t d = 2; d + 1 < cv.size(); ++d)

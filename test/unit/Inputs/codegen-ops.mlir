@@ -1,0 +1,118 @@
+// Kernels that cover every kiln op the codegen lowers, each checked by
+// CodegenOpsTest against the reference interpreter. Small shapes keep the
+// Halide compiles fast; odd extents exercise tails. Argument attribute
+// kiln.test = "onehot" | "positive" shapes the random inputs.
+
+func.func @conv2d_bias_relu(%x: tensor<?x9x11x5xf32>, %w: tensor<3x3x5x24xf32>, %b: tensor<24xf32>) -> tensor<?x9x11x24xf32> {
+  %y = kiln.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x9x11x5xf32>, tensor<3x3x5x24xf32>) -> tensor<?x9x11x24xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x9x11x24xf32>, tensor<24xf32>
+  %r = kiln.relu %z : tensor<?x9x11x24xf32>
+  return %r : tensor<?x9x11x24xf32>
+}
+func.func @conv2d_strided_dilated(%x: tensor<?x13x12x3xf32>, %w: tensor<3x2x3x16xf32>) -> tensor<?x5x6x16xf32> {
+  %y = kiln.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 2, 1>, padding = array<i64: 0, 1, 0, 1>} : (tensor<?x13x12x3xf32>, tensor<3x2x3x16xf32>) -> tensor<?x5x6x16xf32>
+  return %y : tensor<?x5x6x16xf32>
+}
+func.func @conv1d(%x: tensor<?x28x12xf32>, %w: tensor<3x12x20xf32>) -> tensor<?x14x20xf32> {
+  %y = kiln.conv1d %x, %w {stride = 2, padding = array<i64: 1, 1>} : (tensor<?x28x12xf32>, tensor<3x12x20xf32>) -> tensor<?x14x20xf32>
+  return %y : tensor<?x14x20xf32>
+}
+func.func @dense_bias_gelu(%x: tensor<?x37xf32>, %w: tensor<37x20xf32>, %b: tensor<20xf32>) -> tensor<?x20xf32> {
+  %y = kiln.dense %x, %w : (tensor<?x37xf32>, tensor<37x20xf32>) -> tensor<?x20xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x20xf32>, tensor<20xf32>
+  %g = kiln.gelu %z : tensor<?x20xf32>
+  return %g : tensor<?x20xf32>
+}
+func.func @activations(%x: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>) {
+  %s = kiln.sigmoid %x : tensor<?x10xf32>
+  %t = kiln.tanh %x : tensor<?x10xf32>
+  %m = kiln.softmax %x : tensor<?x10xf32>
+  return %s, %t, %m : tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>
+}
+func.func @pool2d(%x: tensor<?x9x7x6xf32>) -> (tensor<?x5x4x6xf32>, tensor<?x4x3x6xf32>) {
+  %a = kiln.max_pool2d %x {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x9x7x6xf32> -> tensor<?x5x4x6xf32>
+  %b = kiln.avg_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x9x7x6xf32> -> tensor<?x4x3x6xf32>
+  return %a, %b : tensor<?x5x4x6xf32>, tensor<?x4x3x6xf32>
+}
+func.func @pool1d_global(%x: tensor<?x13x8xf32>, %y: tensor<?x5x5x8xf32>) -> (tensor<?x6x8xf32>, tensor<?x7x8xf32>, tensor<?x8xf32>) {
+  %a = kiln.max_pool1d %x {window = 2, stride = 2} : tensor<?x13x8xf32> -> tensor<?x6x8xf32>
+  %b = kiln.avg_pool1d %x {window = 3, stride = 2, padding = array<i64: 1, 1>} : tensor<?x13x8xf32> -> tensor<?x7x8xf32>
+  %c = kiln.global_avg_pool %y : tensor<?x5x5x8xf32> -> tensor<?x8xf32>
+  return %a, %b, %c : tensor<?x6x8xf32>, tensor<?x7x8xf32>, tensor<?x8xf32>
+}
+func.func @batch_norm_train(%x: tensor<?x6x5x8xf32>, %gamma: tensor<8xf32>, %beta: tensor<8xf32>, %run: tensor<8xf32>) -> (tensor<?x6x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %y, %m, %v = kiln.batch_norm_train %x, %gamma, %beta {epsilon = 1.0e-3 : f32} : tensor<?x6x5x8xf32>, tensor<8xf32>
+  %r = kiln.moving_average %run, %m {momentum = 0.99 : f32} : tensor<8xf32>
+  return %y, %m, %v, %r : tensor<?x6x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+func.func @batch_norm_infer(%x: tensor<?x12xf32>, %gamma: tensor<12xf32>, %beta: tensor<12xf32>, %mean: tensor<12xf32>, %var: tensor<12xf32> {kiln.test = "positive"}) -> tensor<?x12xf32> {
+  %y = kiln.batch_norm_infer %x, %gamma, %beta, %mean, %var {epsilon = 1.0e-3 : f32} : tensor<?x12xf32>, tensor<12xf32>
+  return %y : tensor<?x12xf32>
+}
+func.func @dropout(%x: tensor<?x7x9xf32>, %step: i64) -> (tensor<?x7x9xf32>, tensor<?x7x9xf32>) {
+  %y, %mask = kiln.dropout %x, %step {rate = 0.3 : f32, seed = 1234567890123, stream = 77} : tensor<?x7x9xf32>
+  return %y, %mask : tensor<?x7x9xf32>, tensor<?x7x9xf32>
+}
+func.func @shape_ops(%a: tensor<?x4x5x3xf32>, %b: tensor<?x4x5x2xf32>) -> (tensor<?x4x5x5xf32>, tensor<?x60xf32>, tensor<?x6x10xf32>, tensor<?x6x9x3xf32>, tensor<?x2x3x2xf32>) {
+  %s = kiln.add %a, %a : tensor<?x4x5x3xf32>
+  %m = kiln.mul %s, %a : tensor<?x4x5x3xf32>
+  %c = kiln.concat %m, %b {axis = 3} : (tensor<?x4x5x3xf32>, tensor<?x4x5x2xf32>) -> tensor<?x4x5x5xf32>
+  %f = kiln.flatten %a : tensor<?x4x5x3xf32> -> tensor<?x60xf32>
+  %r = kiln.reshape %f {shape = array<i64: 6, 10>} : tensor<?x60xf32> -> tensor<?x6x10xf32>
+  %p = kiln.zero_pad %a {padding = array<i64: 1, 1, 3, 1>} : tensor<?x4x5x3xf32> -> tensor<?x6x9x3xf32>
+  %l = kiln.slice %b {offsets = array<i64: 1, 2, 0>, sizes = array<i64: 2, 3, 2>} : tensor<?x4x5x2xf32> -> tensor<?x2x3x2xf32>
+  return %c, %f, %r, %p, %l : tensor<?x4x5x5xf32>, tensor<?x60xf32>, tensor<?x6x10xf32>, tensor<?x6x9x3xf32>, tensor<?x2x3x2xf32>
+}
+func.func @losses(%logits: tensor<?x10xf32>, %labels: tensor<?x10xf32> {kiln.test = "onehot"}, %w: tensor<3x4xf32>) -> (tensor<f32>, tensor<f32>, tensor<?x10xf32>, tensor<f32>, tensor<f32>, tensor<3x4xf32>, tensor<3x4xf32>) {
+  %loss = kiln.softmax_cross_entropy %logits, %labels : tensor<?x10xf32>
+  %correct = kiln.correct_count %logits, %labels : tensor<?x10xf32>
+  %g = kiln.softmax_cross_entropy_grad %logits, %labels : tensor<?x10xf32>
+  %l2 = kiln.l2_penalty %w {scale = 1.0e-3 : f32} : tensor<3x4xf32>
+  %l1 = kiln.l1_penalty %w {scale = 1.0e-2 : f32} : tensor<3x4xf32>
+  %g2 = kiln.l2_penalty_grad %w {scale = 1.0e-3 : f32} : tensor<3x4xf32>
+  %g1 = kiln.l1_penalty_grad %w {scale = 1.0e-2 : f32} : tensor<3x4xf32>
+  return %loss, %correct, %g, %l2, %l1, %g2, %g1 : tensor<f32>, tensor<f32>, tensor<?x10xf32>, tensor<f32>, tensor<f32>, tensor<3x4xf32>, tensor<3x4xf32>
+}
+func.func @conv2d_grads(%x: tensor<?x9x8x5xf32>, %w: tensor<3x3x5x16xf32>, %g: tensor<?x5x4x16xf32>) -> (tensor<?x9x8x5xf32>, tensor<3x3x5x16xf32>) {
+  %gi = kiln.conv2d_grad_input %g, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, input_hw = array<i64: 9, 8>} : (tensor<?x5x4x16xf32>, tensor<3x3x5x16xf32>) -> tensor<?x9x8x5xf32>
+  %gf = kiln.conv2d_grad_filter %x, %g {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, kernel_hw = array<i64: 3, 3>} : (tensor<?x9x8x5xf32>, tensor<?x5x4x16xf32>) -> tensor<3x3x5x16xf32>
+  return %gi, %gf : tensor<?x9x8x5xf32>, tensor<3x3x5x16xf32>
+}
+func.func @conv1d_grads(%x: tensor<?x11x6xf32>, %w: tensor<2x6x8xf32>, %g: tensor<?x10x8xf32>) -> (tensor<?x11x6xf32>, tensor<2x6x8xf32>) {
+  %gi = kiln.conv1d_grad_input %g, %w {input_w = 11} : (tensor<?x10x8xf32>, tensor<2x6x8xf32>) -> tensor<?x11x6xf32>
+  %gf = kiln.conv1d_grad_filter %x, %g {kernel_w = 2} : (tensor<?x11x6xf32>, tensor<?x10x8xf32>) -> tensor<2x6x8xf32>
+  return %gi, %gf : tensor<?x11x6xf32>, tensor<2x6x8xf32>
+}
+func.func @dense_grads(%x: tensor<?x37xf32>, %w: tensor<37x20xf32>, %g: tensor<?x20xf32>) -> (tensor<?x37xf32>, tensor<37x20xf32>, tensor<20xf32>) {
+  %gi = kiln.dense_grad_input %g, %w : (tensor<?x20xf32>, tensor<37x20xf32>) -> tensor<?x37xf32>
+  %gw = kiln.dense_grad_weights %x, %g : (tensor<?x37xf32>, tensor<?x20xf32>) -> tensor<37x20xf32>
+  %gb = kiln.bias_grad %g : tensor<?x20xf32> -> tensor<20xf32>
+  return %gi, %gw, %gb : tensor<?x37xf32>, tensor<37x20xf32>, tensor<20xf32>
+}
+func.func @activation_grads(%g: tensor<?x10xf32>, %x: tensor<?x10xf32>, %y: tensor<?x10xf32> {kiln.test = "positive"}) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>) {
+  %a = kiln.relu_grad %g, %x : tensor<?x10xf32>
+  %b = kiln.gelu_grad %g, %x : tensor<?x10xf32>
+  %c = kiln.sigmoid_grad %g, %y : tensor<?x10xf32>
+  %d = kiln.tanh_grad %g, %y : tensor<?x10xf32>
+  %e = kiln.softmax_grad %g, %y : tensor<?x10xf32>
+  return %a, %b, %c, %d, %e : tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>
+}
+func.func @pool_grads(%x: tensor<?x9x7x6xf32>, %ga: tensor<?x5x4x6xf32>, %gb: tensor<?x4x3x6xf32>, %x1: tensor<?x13x8xf32>, %g1: tensor<?x6x8xf32>, %g2: tensor<?x7x8xf32>, %gg: tensor<?x8xf32>) -> (tensor<?x9x7x6xf32>, tensor<?x9x7x6xf32>, tensor<?x13x8xf32>, tensor<?x13x8xf32>, tensor<?x5x5x8xf32>) {
+  %a = kiln.max_pool2d_grad %ga, %x {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x5x4x6xf32>, tensor<?x9x7x6xf32>
+  %b = kiln.avg_pool2d_grad %gb {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, input_hw = array<i64: 9, 7>} : tensor<?x4x3x6xf32> -> tensor<?x9x7x6xf32>
+  %c = kiln.max_pool1d_grad %g1, %x1 {window = 2, stride = 2} : tensor<?x6x8xf32>, tensor<?x13x8xf32>
+  %d = kiln.avg_pool1d_grad %g2 {window = 3, stride = 2, padding = array<i64: 1, 1>, input_w = 13} : tensor<?x7x8xf32> -> tensor<?x13x8xf32>
+  %e = kiln.global_avg_pool_grad %gg {input_shape = array<i64: 5, 5, 8>} : tensor<?x8xf32> -> tensor<?x5x5x8xf32>
+  return %a, %b, %c, %d, %e : tensor<?x9x7x6xf32>, tensor<?x9x7x6xf32>, tensor<?x13x8xf32>, tensor<?x13x8xf32>, tensor<?x5x5x8xf32>
+}
+func.func @batch_norm_grad(%g: tensor<?x6x5x8xf32>, %x: tensor<?x6x5x8xf32>, %gamma: tensor<8xf32>, %mean: tensor<8xf32>, %var: tensor<8xf32> {kiln.test = "positive"}) -> (tensor<?x6x5x8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %gx, %gg, %gb = kiln.batch_norm_train_grad %g, %x, %gamma, %mean, %var {epsilon = 1.0e-3 : f32} : tensor<?x6x5x8xf32>, tensor<8xf32>
+  return %gx, %gg, %gb : tensor<?x6x5x8xf32>, tensor<8xf32>, tensor<8xf32>
+}
+func.func @optimizers(%p: tensor<5x7xf32>, %g: tensor<5x7xf32>, %m: tensor<5x7xf32>, %v: tensor<5x7xf32> {kiln.test = "positive"}, %lr: f32, %step: i64) -> (tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>) {
+  %p1, %m1, %v1 = kiln.adam_update %p, %g, %m, %v, %lr, %step {beta1 = 0.9 : f32, beta2 = 0.999 : f32, epsilon = 1.0e-7 : f32} : tensor<5x7xf32>
+  %p2, %m2 = kiln.sgd_update %p, %g, %m, %lr {momentum = 0.9 : f32} : tensor<5x7xf32>
+  %p3, %m3 = kiln.sgd_update %p, %g, %m, %lr {momentum = 0.9 : f32, nesterov = true} : tensor<5x7xf32>
+  %p4, %m4 = kiln.rmsprop_update %p, %g, %v, %lr {rho = 0.9 : f32, epsilon = 1.0e-7 : f32} : tensor<5x7xf32>
+  return %p1, %m1, %v1, %p2, %m2, %p3, %m3, %p4, %m4, %p4 : tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>
+}
