@@ -2,8 +2,12 @@
 
 #include "kiln/Codegen/JitRunner.h"
 
+#include "mlir/IR/BuiltinTypes.h"
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <random>
 
 using namespace kiln;
 using namespace kiln::codegen;
@@ -27,6 +31,41 @@ int64_t product(const std::vector<int64_t> &shape) {
 }
 
 } // namespace
+
+std::vector<JitArg> codegen::randomArgs(mlir::Block::BlockArgListType args,
+                                        int64_t batch, unsigned seed,
+                                        const std::vector<Distribution> &kinds) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<JitArg> result;
+  for (mlir::BlockArgument arg : args) {
+    JitArg value;
+    auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(arg.getType());
+    if (!tensor) {
+      value.scalar = arg.getType().isF32() ? 0.01 : 3; // lr, step
+      result.push_back(value);
+      continue;
+    }
+    Distribution kind = arg.getArgNumber() < kinds.size()
+                            ? kinds[arg.getArgNumber()]
+                            : Distribution::Uniform;
+    for (int64_t d : tensor.getShape())
+      value.tensor.shape.push_back(mlir::ShapedType::isDynamic(d) ? batch : d);
+    int64_t n = product(value.tensor.shape);
+    int64_t row = value.tensor.shape.empty() ? 1 : value.tensor.shape.back();
+    value.tensor.data.reserve(n);
+    for (int64_t k = 0; k < n; ++k) {
+      float v = uniform(gen);
+      if (kind == Distribution::Positive)
+        v = 0.1f + std::fabs(v);
+      else if (kind == Distribution::OneHot)
+        v = (k % row) == ((k / row) * 7 % row) ? 1.0f : 0.0f;
+      value.tensor.data.push_back(v);
+    }
+    result.push_back(std::move(value));
+  }
+  return result;
+}
 
 JitKernel::JitKernel(HalideKernel &kernel, const Halide::Target &target)
     : kernel(kernel), target(target), pipeline(kernel.outputs) {

@@ -21,7 +21,6 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
 
 using namespace kiln;
 using namespace kiln::codegen;
@@ -34,40 +33,19 @@ mlir::OwningOpRef<mlir::ModuleOp> loadOps(mlir::MLIRContext &context) {
       KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir", &context);
 }
 
-/// Random arguments for `func` at `batch`, shaped by kiln.test attributes.
+/// Random arguments for `func` at `batch`, shaped by its kiln.test
+/// argument attributes.
 std::vector<JitArg> randomArgs(mlir::func::FuncOp func, int64_t batch,
                                unsigned seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<JitArg> args;
+  std::vector<Distribution> kinds;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    mlir::Type type = func.getArgument(i).getType();
-    JitArg arg;
-    auto tensor = llvm::dyn_cast<mlir::RankedTensorType>(type);
-    if (!tensor) {
-      arg.scalar = type.isF32() ? 0.01 : 3; // lr, step
-      args.push_back(arg);
-      continue;
-    }
     auto dist = func.getArgAttrOfType<mlir::StringAttr>(i, "kiln.test");
-    for (int64_t d : tensor.getShape())
-      arg.tensor.shape.push_back(mlir::ShapedType::isDynamic(d) ? batch : d);
-    int64_t n = 1;
-    for (int64_t d : arg.tensor.shape)
-      n *= d;
-    int64_t row = arg.tensor.shape.back();
-    for (int64_t k = 0; k < n; ++k) {
-      float v = uniform(gen);
-      if (dist && dist.getValue() == "positive")
-        v = 0.1f + std::fabs(v);
-      if (dist && dist.getValue() == "onehot")
-        v = (k % row) == static_cast<int64_t>((k / row) * 7 % row) ? 1.0f
-                                                                    : 0.0f;
-      arg.tensor.data.push_back(v);
-    }
-    args.push_back(arg);
+    kinds.push_back(!dist                           ? Distribution::Uniform
+                    : dist.getValue() == "positive" ? Distribution::Positive
+                                                    : Distribution::OneHot);
   }
-  return args;
+  return codegen::randomArgs(func.getBody().front().getArguments(), batch,
+                             seed, kinds);
 }
 
 // Tests that every kernel lowers, schedules and runs on AVX2 and AVX-512 at

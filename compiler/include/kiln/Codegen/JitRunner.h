@@ -31,6 +31,17 @@ struct JitArg {
   double scalar = 0;
 };
 
+/// How a random argument is drawn.
+enum class Distribution { Uniform, Positive, OneHot };
+
+/// Random arguments for a kernel whose block arguments are `args`, with the
+/// dynamic batch set to `batch`: tensors uniform in [-1, 1] (Positive:
+/// [0.1, 1.1]; OneHot: one-hot rows), lr 0.01, step 3. `kinds` may be
+/// shorter than `args` (the rest are Uniform).
+std::vector<JitArg> randomArgs(mlir::Block::BlockArgListType args,
+                               int64_t batch, unsigned seed,
+                               const std::vector<Distribution> &kinds = {});
+
 /// A kernel compiled for the host.
 class JitKernel {
 public:
