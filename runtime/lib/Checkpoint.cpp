@@ -2,14 +2,11 @@
 
 #include "kiln/runtime/Checkpoint.h"
 
+#include "kiln/runtime/File.h"
+
 #include "kiln/runtime/schemas/checkpoint_generated.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <fcntl.h>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace kiln {
 namespace rt {
@@ -57,21 +54,6 @@ Status readTensors(
   return Status::ok();
 }
 
-/// Writes all of `size` bytes, retrying short writes.
-bool writeAll(int fd, const uint8_t *bytes, size_t size) {
-  while (size) {
-    ssize_t n = ::write(fd, bytes, size);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    bytes += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 } // namespace
 
 Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
@@ -93,37 +75,15 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   cb.add_batchnorm_stats(bnStats);
   fb::FinishCheckpointBuffer(fbb, cb.Finish());
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::errnoError(tmp, "cannot create checkpoint");
-  bool written = writeAll(fd, fbb.GetBufferPointer(), fbb.GetSize()) &&
-                 ::fsync(fd) == 0;
-  Status status = written ? Status::ok()
-                          : Status::errnoError(tmp, "cannot write checkpoint");
-  if (::close(fd) != 0 && status)
-    status = Status::errnoError(tmp, "cannot write checkpoint");
-  if (status && ::rename(tmp.c_str(), path.c_str()) != 0)
-    status = Status::errnoError(path, "cannot replace checkpoint");
-  if (!status)
-    ::unlink(tmp.c_str());
-  return status;
+  return writeFileAtomically(path, "checkpoint", fbb.GetBufferPointer(),
+                             fbb.GetSize());
 }
 
 Status readCheckpoint(const std::string &path, uint64_t expectedHash,
                       const std::string &expectedName, CheckpointData &out) {
-  std::FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return Status::errnoError(path, "cannot open checkpoint");
   std::vector<uint8_t> bytes;
-  uint8_t chunk[1 << 16];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof(chunk), f)) > 0)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  bool readError = std::ferror(f);
-  std::fclose(f);
-  if (readError)
-    return Status::errnoError(path, "cannot read checkpoint");
+  if (Status s = readFile(path, "checkpoint", bytes); !s)
+    return s;
   if (bytes.size() < 8 ||
       !flatbuffers::BufferHasIdentifier(bytes.data(),
                                         fb::CheckpointIdentifier()))

@@ -57,16 +57,41 @@ inline Key keyFromSeed(uint64_t seed) {
   return {uint32_t(seed), uint32_t(seed >> 32)};
 }
 
+/// The four random words of element `index` of random stream `stream` at
+/// `step`: Philox of counter (index, step, stream low, stream high xor step
+/// high) under the seed's key. Streams separate users of one seed (each
+/// dropout layer, the initialiser of each parameter, the shuffle,
+/// augmentation); see streamId().
+inline Counter wordsAt(uint64_t seed, uint64_t stream, uint64_t step,
+                       uint32_t index) {
+  return philox4x32({index, uint32_t(step), uint32_t(stream),
+                     uint32_t(stream >> 32) ^ uint32_t(step >> 32)},
+                    keyFromSeed(seed));
+}
+
 /// The uniform value of element `index` of random stream `stream` at
-/// `step`: counter (index, step, stream low, stream high), first word.
-/// Streams separate users of one seed (each dropout layer, the initialiser
-/// of each parameter, the shuffle, augmentation).
+/// `step`: the first word of wordsAt().
 inline float uniformAt(uint64_t seed, uint64_t stream, uint64_t step,
                        uint32_t index) {
-  Counter c = philox4x32({index, uint32_t(step), uint32_t(stream),
-                          uint32_t(stream >> 32) ^ uint32_t(step >> 32)},
-                         keyFromSeed(seed));
-  return uniformFloat(c[0]);
+  return uniformFloat(wordsAt(seed, stream, step, index)[0]);
+}
+
+/// The users of random streams. A stream id is (kind << 32) | number, so
+/// two users never share a stream whatever their numbers.
+enum class StreamKind : uint32_t {
+  /// The initialiser of parameter `number` (its index in the plan).
+  Initializer = 1,
+  /// Dropout layer `number`.
+  Dropout = 2,
+  /// The per-epoch shuffle of the training set (number 0).
+  Shuffle = 3,
+  /// Data augmentation (number: which draw of a sample's parameters).
+  Augmentation = 4,
+};
+
+/// The stream of user `number` of kind `kind`.
+constexpr uint64_t streamId(StreamKind kind, uint32_t number) {
+  return (uint64_t(kind) << 32) | number;
 }
 
 } // namespace rng

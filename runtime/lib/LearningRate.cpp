@@ -1,0 +1,81 @@
+//===- LearningRate.cpp - Learning-rate schedules -------------------------===//
+
+#include "kiln/runtime/LearningRate.h"
+
+#include <cmath>
+#include <string>
+
+namespace kiln {
+namespace rt {
+
+double LearningRateSchedule::at(int64_t epoch, int64_t step) const {
+  switch (kind) {
+  case Constant:
+    return initial;
+  case StepDecay:
+    return initial * std::pow(factor, double(epoch / epochsPerDrop));
+  case ExponentialDecay: {
+    double p = double(step) / double(decaySteps);
+    if (staircase)
+      p = std::floor(p);
+    return initial * std::pow(decayRate, p);
+  }
+  }
+  return initial;
+}
+
+LearningRateSchedule constantLearningRate(double lr) {
+  LearningRateSchedule s;
+  s.kind = LearningRateSchedule::Constant;
+  s.initial = lr;
+  return s;
+}
+
+LearningRateSchedule stepDecay(double initial, double factor,
+                               int64_t epochsPerDrop) {
+  LearningRateSchedule s;
+  s.kind = LearningRateSchedule::StepDecay;
+  s.initial = initial;
+  s.factor = factor;
+  s.epochsPerDrop = epochsPerDrop;
+  return s;
+}
+
+LearningRateSchedule exponentialDecay(double initial, double decayRate,
+                                      int64_t decaySteps, bool staircase) {
+  LearningRateSchedule s;
+  s.kind = LearningRateSchedule::ExponentialDecay;
+  s.initial = initial;
+  s.decayRate = decayRate;
+  s.decaySteps = decaySteps;
+  s.staircase = staircase;
+  return s;
+}
+
+Status validateSchedule(const LearningRateSchedule &s) {
+  if (!(s.initial > 0) || !std::isfinite(s.initial))
+    return Status::error("learning rate " + std::to_string(s.initial) +
+                         " must be positive");
+  if (s.kind == LearningRateSchedule::StepDecay) {
+    if (!(s.factor > 0))
+      return Status::error("step decay factor " + std::to_string(s.factor) +
+                           " must be positive");
+    if (s.epochsPerDrop < 1)
+      return Status::error("step decay period " +
+                           std::to_string(s.epochsPerDrop) +
+                           " must be at least 1 epoch");
+  }
+  if (s.kind == LearningRateSchedule::ExponentialDecay) {
+    if (!(s.decayRate > 0))
+      return Status::error("exponential decay rate " +
+                           std::to_string(s.decayRate) + " must be positive");
+    if (s.decaySteps < 1)
+      return Status::error("exponential decay steps " +
+                           std::to_string(s.decaySteps) +
+                           " must be at least 1");
+  }
+  return Status::ok();
+}
+
+} // namespace rt
+} // namespace kiln
