@@ -732,10 +732,9 @@ LogicalResult KernelOp::verifyRegions() {
   for (auto [index, value, result] :
        llvm::enumerate(yield.getValues(), getResults()))
     if (value.getType() != result.getType())
-      return yield.emitOpError()
-             << "value #" << index << " has type " << value.getType()
-             << " but kernel result #" << index << " has type "
-             << result.getType();
+      return yield.emitOpError() << "value #" << index << " has type "
+                                 << value.getType() << " but kernel result #"
+                                 << index << " has type " << result.getType();
   return success();
 }
 

@@ -68,8 +68,7 @@ FailureOr<float> readNumber(ModuleOp module, DictionaryAttr training,
   if (auto i = dyn_cast_or_null<IntegerAttr>(value))
     return static_cast<float>(i.getValue().getSExtValue());
   return module.emitError() << kPassName << ": kiln.training needs a number '"
-                            << key << "' for optimizer \"" << optimizer
-                            << "\"";
+                            << key << "' for optimizer \"" << optimizer << "\"";
 }
 
 /// Reads and checks the loss and optimizer of kiln.training.
@@ -115,9 +114,8 @@ FailureOr<Optimizer> readOptimizer(ModuleOp module) {
         failed(number("epsilon", opt.epsilon)))
       return failure();
   } else {
-    return module.emitError()
-           << kPassName << ": unknown optimizer \"" << kind
-           << "\" in kiln.training (adam, sgd or rmsprop)";
+    return module.emitError() << kPassName << ": unknown optimizer \"" << kind
+                              << "\" in kiln.training (adam, sgd or rmsprop)";
   }
   return opt;
 }
@@ -218,21 +216,20 @@ LogicalResult Differentiator::differentiate(Operation *op) {
           ArrayRef<int64_t> w = o.getFilter().getType().getShape();
           contribute(o.getFilter(),
                      b.create<Conv2DGradFilterOp>(
-                         loc, o.getInput(), g, o.getStrides(),
-                         o.getDilations(), o.getPadding(),
-                         ArrayRef<int64_t>{w[0], w[1]}),
+                         loc, o.getInput(), g, o.getStrides(), o.getDilations(),
+                         o.getPadding(), ArrayRef<int64_t>{w[0], w[1]}),
                      loc);
         }
         if (want(o.getInput())) {
           FailureOr<SmallVector<int64_t>> x = staticTail(op, o.getInput());
           if (failed(x))
             return failure();
-          contribute(o.getInput(),
-                     b.create<Conv2DGradInputOp>(
-                         loc, g, o.getFilter(), o.getStrides(),
-                         o.getDilations(), o.getPadding(),
-                         ArrayRef<int64_t>{(*x)[0], (*x)[1]}),
-                     loc);
+          contribute(
+              o.getInput(),
+              b.create<Conv2DGradInputOp>(loc, g, o.getFilter(), o.getStrides(),
+                                          o.getDilations(), o.getPadding(),
+                                          ArrayRef<int64_t>{(*x)[0], (*x)[1]}),
+              loc);
         }
         return success();
       })
@@ -241,17 +238,16 @@ LogicalResult Differentiator::differentiate(Operation *op) {
           contribute(o.getFilter(),
                      b.create<Conv1DGradFilterOp>(
                          loc, o.getInput(), g, o.getStride(), o.getDilation(),
-                         o.getPadding(),
-                         o.getFilter().getType().getShape()[0]),
+                         o.getPadding(), o.getFilter().getType().getShape()[0]),
                      loc);
         if (want(o.getInput())) {
           FailureOr<SmallVector<int64_t>> x = staticTail(op, o.getInput());
           if (failed(x))
             return failure();
           contribute(o.getInput(),
-                     b.create<Conv1DGradInputOp>(
-                         loc, g, o.getFilter(), o.getStride(), o.getDilation(),
-                         o.getPadding(), (*x)[0]),
+                     b.create<Conv1DGradInputOp>(loc, g, o.getFilter(),
+                                                 o.getStride(), o.getDilation(),
+                                                 o.getPadding(), (*x)[0]),
                      loc);
         }
         return success();
@@ -283,8 +279,8 @@ LogicalResult Differentiator::differentiate(Operation *op) {
         return success();
       })
       .Case([&](SigmoidOp o) {
-        contribute(o.getInput(),
-                   b.create<SigmoidGradOp>(loc, g, o.getOutput()), loc);
+        contribute(o.getInput(), b.create<SigmoidGradOp>(loc, g, o.getOutput()),
+                   loc);
         return success();
       })
       .Case([&](TanhOp o) {
@@ -293,8 +289,8 @@ LogicalResult Differentiator::differentiate(Operation *op) {
         return success();
       })
       .Case([&](SoftmaxOp o) {
-        contribute(o.getInput(),
-                   b.create<SoftmaxGradOp>(loc, g, o.getOutput()), loc);
+        contribute(o.getInput(), b.create<SoftmaxGradOp>(loc, g, o.getOutput()),
+                   loc);
         return success();
       })
       // Pooling.
@@ -360,15 +356,14 @@ LogicalResult Differentiator::differentiate(Operation *op) {
       .Case([&](BatchNormInferOp o) -> LogicalResult {
         // With fixed statistics the op is affine in its input: the input's
         // gradient is g * gamma / sqrt(var + eps), which is fold_scale.
-        for (Value v : {o.getGamma(), o.getBeta(), o.getMean(),
-                        o.getVariance()})
+        for (Value v :
+             {o.getGamma(), o.getBeta(), o.getMean(), o.getVariance()})
           if (want(v))
             return op->emitError()
                    << "cannot differentiate batch_norm_infer with respect to "
                       "its scale, offset or statistics";
         contribute(o.getInput(),
-                   b.create<FoldScaleOp>(loc, g, o.getGamma(),
-                                         o.getVariance(),
+                   b.create<FoldScaleOp>(loc, g, o.getGamma(), o.getVariance(),
                                          o.getEpsilon().convertToFloat()),
                    loc);
         return success();
@@ -378,8 +373,7 @@ LogicalResult Differentiator::differentiate(Operation *op) {
           return op->emitError() << "cannot differentiate fold_scale with "
                                     "respect to its scale or variance";
         contribute(o.getInput(),
-                   b.create<FoldScaleOp>(loc, g, o.getGamma(),
-                                         o.getVariance(),
+                   b.create<FoldScaleOp>(loc, g, o.getGamma(), o.getVariance(),
                                          o.getEpsilon().convertToFloat()),
                    loc);
         return success();
@@ -484,20 +478,36 @@ DictionaryAttr roleAttrs(MLIRContext *context, StringRef role,
   return attrs.getDictionary(context);
 }
 
+/// The regularization scale `name` (kiln.l1 or kiln.l2) of @forward argument
+/// `arg`: 0 when absent, failure when it is not a float.
+FailureOr<float> penaltyScale(func::FuncOp forward, unsigned arg,
+                              StringRef name) {
+  Attribute scale = forward.getArgAttr(arg, name);
+  if (!scale)
+    return 0.0f;
+  if (auto f = dyn_cast<FloatAttr>(scale))
+    return static_cast<float>(f.getValueAsDouble());
+  return forward.emitError() << "@forward argument #" << arg << ": " << name
+                             << " must be an f32 scale, got " << scale;
+}
+
 /// Adds the regularization penalties of parameter `param` (its kiln.l1 and
 /// kiln.l2 scales) to `loss` and their gradients to the parameter's.
-Value addPenalties(OpBuilder &b, Differentiator &diff, func::FuncOp forward,
-                   unsigned forwardArg, Value param, Value loss) {
+FailureOr<Value> addPenalties(OpBuilder &b, Differentiator &diff,
+                              func::FuncOp forward, unsigned forwardArg,
+                              Value param, Value loss) {
   Location loc = param.getLoc();
-  if (auto l2 = forward.getArgAttrOfType<FloatAttr>(forwardArg, attr::kL2)) {
-    float scale = static_cast<float>(l2.getValueAsDouble());
-    loss = b.create<AddOp>(loc, loss, b.create<L2PenaltyOp>(loc, param, scale));
-    diff.contribute(param, b.create<L2PenaltyGradOp>(loc, param, scale), loc);
+  FailureOr<float> l2 = penaltyScale(forward, forwardArg, attr::kL2);
+  FailureOr<float> l1 = penaltyScale(forward, forwardArg, attr::kL1);
+  if (failed(l2) || failed(l1))
+    return failure();
+  if (forward.getArgAttr(forwardArg, attr::kL2)) {
+    loss = b.create<AddOp>(loc, loss, b.create<L2PenaltyOp>(loc, param, *l2));
+    diff.contribute(param, b.create<L2PenaltyGradOp>(loc, param, *l2), loc);
   }
-  if (auto l1 = forward.getArgAttrOfType<FloatAttr>(forwardArg, attr::kL1)) {
-    float scale = static_cast<float>(l1.getValueAsDouble());
-    loss = b.create<AddOp>(loc, loss, b.create<L1PenaltyOp>(loc, param, scale));
-    diff.contribute(param, b.create<L1PenaltyGradOp>(loc, param, scale), loc);
+  if (forward.getArgAttr(forwardArg, attr::kL1)) {
+    loss = b.create<AddOp>(loc, loss, b.create<L1PenaltyOp>(loc, param, *l1));
+    diff.contribute(param, b.create<L1PenaltyGradOp>(loc, param, *l1), loc);
   }
   return loss;
 }
@@ -562,7 +572,8 @@ LogicalResult buildTrainStep(ModuleOp module) {
   OpBuilder moduleBuilder(context);
   moduleBuilder.setInsertionPointAfter(forward);
   auto train = moduleBuilder.create<func::FuncOp>(
-      forward.getLoc(), fn::kTrainStep, FunctionType::get(context, argTypes, {}));
+      forward.getLoc(), fn::kTrainStep,
+      FunctionType::get(context, argTypes, {}));
   Block *entry = new Block();
   train.getBody().push_back(entry);
   for (unsigned i = 0; i < argTypes.size(); ++i) {
@@ -618,9 +629,14 @@ LogicalResult buildTrainStep(ModuleOp module) {
                   outLoc);
   if (failed(diff.run(forwardOps)))
     return fail();
-  for (unsigned k = 0; k < sig->params.size(); ++k)
-    loss = addPenalties(b, diff, forward, sig->params[k],
-                        entry->getArgument(firstParam + k), loss);
+  for (unsigned k = 0; k < sig->params.size(); ++k) {
+    FailureOr<Value> withPenalties =
+        addPenalties(b, diff, forward, sig->params[k],
+                     entry->getArgument(firstParam + k), loss);
+    if (failed(withPenalties))
+      return fail();
+    loss = *withPenalties;
+  }
 
   // Optimizer updates, one per parameter.
   Value lr = entry->getArgument(lrArg), step = entry->getArgument(stepArg);
@@ -643,9 +659,9 @@ LogicalResult buildTrainStep(ModuleOp module) {
     Location loc = param.getLoc();
     switch (opt->kind) {
     case Optimizer::Kind::Adam: {
-      auto update = b.create<AdamUpdateOp>(loc, param, grad, slot(0), slot(1),
-                                           lr, step, opt->beta1, opt->beta2,
-                                           opt->epsilon);
+      auto update =
+          b.create<AdamUpdateOp>(loc, param, grad, slot(0), slot(1), lr, step,
+                                 opt->beta1, opt->beta2, opt->epsilon);
       newParams.push_back(update.getNewParam());
       newSlots.append({update.getNewM(), update.getNewV()});
       break;
@@ -683,8 +699,8 @@ LogicalResult buildTrainStep(ModuleOp module) {
   }
   for (auto [i, value] : llvm::enumerate(newSlots)) {
     results.push_back(value);
-    resultAttrs.push_back(roleAttrs(context, role::kSlot,
-                                    argName(train, firstSlot + i)));
+    resultAttrs.push_back(
+        roleAttrs(context, role::kSlot, argName(train, firstSlot + i)));
   }
   b.create<func::ReturnOp>(outLoc, results);
   train.setFunctionType(

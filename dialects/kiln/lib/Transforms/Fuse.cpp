@@ -184,9 +184,8 @@ std::string Fuser::refusal(Operation *op, unsigned g) const {
     return "flatten and reshape are views of their operand and stay outside "
            "kernels";
   case FuseClass::Heavy:
-    return group.hasHeavy
-               ? "a kernel holds at most one heavy reduction"
-               : "a heavy reduction seeds its own kernel";
+    return group.hasHeavy ? "a kernel holds at most one heavy reduction"
+                          : "a heavy reduction seeds its own kernel";
   case FuseClass::Pool:
     if (!group.hasHeavy)
       return "a pooling joins only the kernel of a heavy reduction";
@@ -304,9 +303,9 @@ void Fuser::reportRefusals() {
       if (reason.empty())
         reason = "it was taken by another kernel first";
       // A remark at the location only: attaching the op would print it.
-      emitRemark(op->getLoc()) << "kiln-fuse: '" << op->getName()
-                       << "' not fused into kernel '" << groups[g].name
-                       << "': " << reason;
+      emitRemark(op->getLoc())
+          << "kiln-fuse: '" << op->getName() << "' not fused into kernel '"
+          << groups[g].name << "': " << reason;
     }
   }
 }
@@ -318,16 +317,15 @@ LogicalResult Fuser::run() {
   // A kernel must have results, so ops nothing reads go first (all kiln ops
   // are pure).
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty() &&
-        isPure(&op))
+    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty() && isPure(&op))
       op.erase();
   for (Operation &op : body.without_terminator()) {
     if (isa<KernelOp>(op))
       return op.emitError() << "@" << func.getName()
                             << " is already fused (run kiln-fuse once)";
     if (classify(&op) == FuseClass::Unknown)
-      return op.emitError() << "kiln-fuse cannot put '" << op.getName()
-                            << "' into a kernel";
+      return op.emitError()
+             << "kiln-fuse cannot put '" << op.getName() << "' into a kernel";
     position[&op] = order.size();
     order.push_back(&op);
   }

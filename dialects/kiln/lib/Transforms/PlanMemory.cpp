@@ -45,8 +45,7 @@ struct Buffer {
     return first <= other.last && other.first <= last;
   }
   bool overlaps(const Buffer &other) const {
-    return offset < other.offset + other.bytes &&
-           other.offset < offset + bytes;
+    return offset < other.offset + other.bytes && other.offset < offset + bytes;
   }
 };
 
@@ -212,11 +211,11 @@ LogicalResult MemoryPlan::check(int64_t arenaBytes) const {
       if (a.persistent || b.persistent || !a.liveWith(b) || !a.overlaps(b))
         continue;
       InFlightDiagnostic diag = b.kernel.emitError();
-      diag << "memory plan: result #" << b.result << " (bytes ["
-           << b.offset << ", " << b.offset + b.bytes
-           << ")) overlaps result #" << a.result << " of kernel '"
-           << a.kernel.getName().value_or("") << "' (bytes [" << a.offset
-           << ", " << a.offset + a.bytes << ")) while both are live";
+      diag << "memory plan: result #" << b.result << " (bytes [" << b.offset
+           << ", " << b.offset + b.bytes << ")) overlaps result #" << a.result
+           << " of kernel '" << a.kernel.getName().value_or("") << "' (bytes ["
+           << a.offset << ", " << a.offset + a.bytes
+           << ")) while both are live";
       diag.attachNote(a.kernel.getLoc()) << "the other kernel";
       return failure();
     }
@@ -266,6 +265,9 @@ struct PlanMemoryPass : kiln::impl::KilnPlanMemoryBase<PlanMemoryPass> {
     if (checkOnly)
       if (auto recorded = func->getAttrOfType<IntegerAttr>(attr::kBatch))
         return recorded.getInt();
+    if (batch < 0)
+      return func.emitError()
+             << "kiln-plan-memory: batch must be positive, got " << batch;
     if (batch > 0)
       return static_cast<int64_t>(batch);
     ModuleOp module = getOperation();
@@ -307,11 +309,11 @@ struct PlanMemoryPass : kiln::impl::KilnPlanMemoryBase<PlanMemoryPass> {
       func->setAttr(attr::kBatch, b.getI64IntegerAttr(*n));
     }
     if (report)
-      emitRemark(func.getLoc()) << "kiln-plan-memory: @" << func.getName()
-                        << " at batch " << *n << ": arena " << arenaBytes
-                        << " bytes; sum of all buffers " << plan.totalBytes()
-                        << " bytes; most bytes live at once "
-                        << plan.peakLiveBytes();
+      emitRemark(func.getLoc())
+          << "kiln-plan-memory: @" << func.getName() << " at batch " << *n
+          << ": arena " << arenaBytes << " bytes; sum of all buffers "
+          << plan.totalBytes() << " bytes; most bytes live at once "
+          << plan.peakLiveBytes();
     return success();
   }
 

@@ -77,8 +77,8 @@ LogicalResult useMovingStatistics(func::FuncOp func) {
                  << "reads a batch statistic, which inference does not have";
     OpBuilder b(bn);
     auto infer = b.create<BatchNormInferOp>(
-        bn.getLoc(), bn.getInput(), bn.getGamma(), bn.getBeta(), mean,
-        variance, bn.getEpsilon().convertToFloat());
+        bn.getLoc(), bn.getInput(), bn.getGamma(), bn.getBeta(), mean, variance,
+        bn.getEpsilon().convertToFloat());
     bn.getOutput().replaceAllUsesWith(infer.getOutput());
   }
   return success();
@@ -116,10 +116,9 @@ bool foldIntoLayer(BatchNormInferOp bn) {
   Value weights = layer->getOperand(1);
   Value scaled = b.create<FoldScaleOp>(bn.getLoc(), weights, bn.getGamma(),
                                        bn.getVariance(), epsilon);
-  Value bias = b.create<BatchNormInferOp>(bn.getLoc(), biasAdd.getBias(),
-                                          bn.getGamma(), bn.getBeta(),
-                                          bn.getMean(), bn.getVariance(),
-                                          epsilon);
+  Value bias = b.create<BatchNormInferOp>(
+      bn.getLoc(), biasAdd.getBias(), bn.getGamma(), bn.getBeta(), bn.getMean(),
+      bn.getVariance(), epsilon);
   layer->setOperand(1, scaled);
   biasAdd.getBiasMutable().assign(bias);
   bn.getOutput().replaceAllUsesWith(biasAdd.getOutput());
@@ -127,10 +126,11 @@ bool foldIntoLayer(BatchNormInferOp bn) {
   return true;
 }
 
-/// Erases ops of `body` whose results are unused (all kiln ops are pure).
+/// Erases the ops of `body` whose results are unused and that have no side
+/// effect (every kiln op).
 void eraseDeadOps(Block &body) {
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (!op.hasTrait<OpTrait::IsTerminator>() && op.use_empty())
+    if (isOpTriviallyDead(&op))
       op.erase();
 }
 
@@ -170,8 +170,8 @@ LogicalResult prepareInference(ModuleOp module) {
     if (activation.getValue() == "softmax")
       softmax = true;
     else if (activation.getValue() != "linear") {
-      forward.emitError() << "unsupported kiln.output_activation "
-                          << activation << " (softmax or linear)";
+      forward.emitError() << "unsupported kiln.output_activation " << activation
+                          << " (softmax or linear)";
       return fail();
     }
   }
@@ -186,11 +186,10 @@ LogicalResult prepareInference(ModuleOp module) {
   infer.setResultAttrs(
       0, DictionaryAttr::get(
              module.getContext(),
-             {NamedAttribute(
-                 StringAttr::get(module.getContext(), attr::kRole),
-                 StringAttr::get(module.getContext(),
-                                 softmax ? role::kProbabilities
-                                         : role::kLogits))}));
+             {NamedAttribute(StringAttr::get(module.getContext(), attr::kRole),
+                             StringAttr::get(module.getContext(),
+                                             softmax ? role::kProbabilities
+                                                     : role::kLogits))}));
   infer->removeAttr(attr::kOutputActivation);
   eraseDeadOps(body);
 

@@ -66,8 +66,7 @@ FailureOr<ForwardSignature> analyzeForward(func::FuncOp forward) {
     return forward.emitError()
            << "@forward must return the logits and one updated value per "
               "state argument ("
-           << 1 + sig.state.size() << " results), got "
-           << type.getNumResults();
+           << 1 + sig.state.size() << " results), got " << type.getNumResults();
   auto logits = dyn_cast<RankedTensorType>(type.getResult(0));
   if (!logits || logits.getRank() != 2)
     return forward.emitError()
@@ -87,8 +86,7 @@ FailureOr<func::FuncOp> lookupFunction(ModuleOp module, StringRef name,
   if (auto func = module.lookupSymbol<func::FuncOp>(name))
     if (!func.isExternal())
       return func;
-  return module.emitError() << pass << ": the module has no function @"
-                            << name;
+  return module.emitError() << pass << ": the module has no function @" << name;
 }
 
 } // namespace kiln
