@@ -269,7 +269,10 @@ LogicalResult Differentiator::differentiate(Operation *op) {
       })
       // Activations: from the input (relu, gelu) or the output (the rest).
       .Case([&](ReluOp o) {
-        contribute(o.getInput(), b.create<ReluGradOp>(loc, g, o.getInput()),
+        // relu(x) > 0 exactly when x > 0, so the mask can come from the
+        // output, which later ops keep anyway: the pre-activation value then
+        // need not outlive the forward kernel.
+        contribute(o.getInput(), b.create<ReluGradOp>(loc, g, o.getOutput()),
                    loc);
         return success();
       })

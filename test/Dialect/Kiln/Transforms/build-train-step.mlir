@@ -8,9 +8,11 @@
 
 // Tests that report 000's train step has the contract's signature (input,
 // labels, step, lr, the 12 parameters, then m and v of each), computes the
-// loss and the correct count from the logits, gives the first convolution no
-// gradient for the image, and updates all 12 parameters and both Adam
-// moments of each, returned in argument order. @forward is kept.
+// loss and the correct count from the logits, takes the ReLU gradient's mask
+// from the ReLU's output (so the pre-activation need not be kept), gives the
+// first convolution no gradient for the image, and updates all 12
+// parameters and both Adam moments of each, returned in argument order.
+// @forward is kept.
 // R000-LABEL: func.func @forward(
 // R000-LABEL: func.func @train_step(
 // R000-SAME: %arg0: tensor<?x28x28x1xf32> {kiln.role = "input"}
@@ -23,11 +25,14 @@
 // R000-SAME: %arg17: tensor<3x3x1x32xf32> {kiln.init = "zeros", kiln.name = "conv2d/kernel/v", kiln.role = "slot"}
 // R000-SAME: %arg39: tensor<10xf32> {kiln.init = "zeros", kiln.name = "dense_2/bias/v", kiln.role = "slot"})
 // R000-SAME: -> (tensor<f32> {kiln.role = "loss"}, tensor<f32> {kiln.role = "correct"}, tensor<3x3x1x32xf32> {kiln.name = "conv2d/kernel", kiln.role = "param"}
+// R000: %{{.*}} = kiln.dense %[[A4:.*]], %arg14
 // R000: %[[LOGITS:.*]] = kiln.bias_add %{{.*}}, %arg15
 // R000: %[[LOSS:.*]] = kiln.softmax_cross_entropy %[[LOGITS]], %arg1
 // R000: %[[CORRECT:.*]] = kiln.correct_count %[[LOGITS]], %arg1
 // R000: %[[GLOGITS:.*]] = kiln.softmax_cross_entropy_grad %[[LOGITS]], %arg1
 // R000: %[[GB5:.*]] = kiln.bias_grad %[[GLOGITS]]
+// R000: %[[GA4:.*]] = kiln.dense_grad_input %[[GLOGITS]], %arg14
+// R000-NEXT: kiln.relu_grad %[[GA4]], %[[A4]]
 // R000: %[[GW0:.*]] = kiln.conv2d_grad_filter %arg0, %{{.*}} {kernel_hw = array<i64: 3, 3>}
 // R000-NOT: kiln.conv2d_grad_input %{{.*}}, %arg4
 // R000: %[[P0:[^,]*]], %[[M0:[^,]*]], %[[V0:[^,]*]] = kiln.adam_update %arg4, %[[GW0]], %arg16, %arg17, %arg3, %arg2
@@ -392,5 +397,17 @@ module attributes {kiln.training = {loss = "categorical_crossentropy", optimizer
   }
   func.func @train_step() {
     return
+  }
+}
+
+// -----
+
+// Tests that a regularization scale must be an f32.
+module attributes {kiln.training = {loss = "categorical_crossentropy", optimizer = "sgd", momentum = 0.0 : f32}} {
+  // expected-error@+1 {{@forward argument #2: kiln.l2 must be an f32 scale, got "0.001"}}
+  func.func @forward(%x: tensor<?x4xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
+                     %w: tensor<4x3xf32> {kiln.role = "param", kiln.l2 = "0.001"}) -> tensor<?x3xf32> {
+    %y = kiln.dense %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    return %y : tensor<?x3xf32>
   }
 }

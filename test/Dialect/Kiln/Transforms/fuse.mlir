@@ -165,8 +165,8 @@ module {
 // R000: %[[K6:.*]] = kiln.kernel "k6_softmax"(%[[K5]])
 // R000: return %[[K6]]
 // R000-LABEL: func.func @train_step(
-// R000: %[[D4:.*]]:2 = kiln.kernel "k4_dense"
-// R000: kiln.kernel "k11_dense_grad_input"(%{{.*}}, %arg14, %[[D4]]#0)
+// R000: %[[D4:.*]] = kiln.kernel "k4_dense"
+// R000: kiln.kernel "k11_dense_grad_input"(%{{.*}}, %arg14, %[[D4]])
 // R000-NEXT: ^bb0(
 // R000-NEXT: %[[GI:.*]] = kiln.dense_grad_input
 // R000-NEXT: %[[GR:.*]] = kiln.relu_grad %[[GI]]

@@ -8,12 +8,12 @@
 // smaller than the sum of its buffers (the forward activations the backward
 // pass reads dominate), and that the arena equals the most bytes live at
 // once, the least any placement can reach; likewise for its @infer.
-// MODEL4: remark: kiln-plan-memory: @train_step at batch 128: arena 180112960 bytes; sum of all buffers 265992128 bytes; most bytes live at once 180112960
-// MODEL4: remark: kiln-plan-memory: @infer at batch 128: arena {{[0-9]+}} bytes
+// MODEL4: remark: kiln-plan-memory: @train_step at batch 128: arena 135155264 bytes; sum of all buffers 220706752 bytes; most bytes live at once 135155264
+// MODEL4: remark: kiln-plan-memory: @infer at batch 128: arena 16056320 bytes; sum of all buffers 26022912 bytes
 
 // Tests that without batch=N the plan is for kiln.training's batch_size (64
 // for report 000).
-// R000: remark: kiln-plan-memory: @train_step at batch 64: arena 19131712 bytes; sum of all buffers 27232064 bytes
+// R000: remark: kiln-plan-memory: @train_step at batch 64: arena 12848704 bytes; sum of all buffers 19531584 bytes
 // R000: remark: kiln-plan-memory: @infer at batch 64:
 
 //--- plan.mlir
