@@ -78,9 +78,11 @@ FuseClass classify(Operation *op) {
 
 /// One future kernel.
 struct Group {
+  /// The op the group was started from; it names the kernel.
   Operation *seed = nullptr;
   /// Members; kept in program order when the kernel is built.
   SmallVector<Operation *> ops;
+  /// Whether a member is a heavy reduction / a pooling (one of each at most).
   bool hasHeavy = false;
   bool hasPool = false;
   /// The kernel's name, "k<index>_<seed op>", index in the built order.
@@ -93,6 +95,7 @@ class Fuser {
 public:
   Fuser(func::FuncOp func, bool report) : func(func), report(report) {}
 
+  /// Groups the ops and rebuilds the function; reports what it cannot fuse.
   LogicalResult run();
 
 private:
@@ -101,6 +104,7 @@ private:
   using Node = unsigned;
   static constexpr Node kNoGroup = 1u << 30;
 
+  /// The node `op` belongs to.
   Node nodeOf(Operation *op) const {
     auto it = groupOf.find(op);
     return it != groupOf.end() ? it->second : kNoGroup + position.at(op);
@@ -118,7 +122,9 @@ private:
   /// Why `op` cannot join group `g`, or "" when it can.
   std::string refusal(Operation *op, unsigned g) const;
 
+  /// Starts a group from `seed`; returns its index.
   unsigned newGroup(Operation *seed);
+  /// Puts `op` into group `g`.
   void add(Operation *op, unsigned g);
   /// Adds `op` to `g` unless refused; records the refusal for the report.
   bool tryAdd(Operation *op, unsigned g);
@@ -139,6 +145,7 @@ private:
 
   func::FuncOp func;
   bool report;
+  /// The function's ops (terminator excluded) and their positions.
   std::vector<Operation *> order;
   DenseMap<Operation *, unsigned> position;
   DenseMap<Operation *, unsigned> groupOf;

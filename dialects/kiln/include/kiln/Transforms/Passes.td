@@ -28,7 +28,9 @@ def KilnBuildTrainStep : Pass<"kiln-build-train-step", "::mlir::ModuleOp"> {
     parameter carrying `kiln.l2` / `kiln.l1`, as Keras adds regularizers to
     the loss), `kiln.correct_count`, the reverse-mode derivative of every op
     on a path from a parameter to the loss (one derivative rule per op; a
-    value used more than once sums its gradients with `kiln.add`), and one
+    value used more than once sums its gradients with `kiln.add`; the ReLU
+    gradient's mask comes from the ReLU's output, which has the input's
+    sign, so the pre-activation need not be kept), and one
     optimizer update per parameter as `kiln.training` says (adam, sgd or
     rmsprop). Slots are per parameter in parameter order: Adam `m`, `v`;
     SGD `momentum`; RMSprop `rms`; each is named `<param name>/<slot>`.
@@ -48,7 +50,8 @@ def KilnPrepareInference : Pass<"kiln-prepare-inference", "::mlir::ModuleOp"> {
     layer: the weights are scaled with `kiln.fold_scale` and the bias passed
     through `kiln.batch_norm_infer`. The fold reads the parameters, which are
     arguments, so it runs in every inference call (on [C] vectors and the
-    weights: small next to the layer itself). Arguments nothing reads any
+    weights, small next to the layer; kiln-fuse puts it into the layer's
+    kernel). Arguments nothing reads any
     more (the step, folded-away state) are dropped; their `kiln.name`
     attributes identify the rest. `kiln.softmax` is appended when @forward
     has `kiln.output_activation = "softmax"`.
@@ -65,12 +68,14 @@ def KilnFuse : Pass<"kiln-fuse", "::mlir::ModuleOp"> {
     heavy reduction (conv2d/conv1d/dense or one of their gradients; at most
     one per kernel), a pooling, another reduction (bias_grad, BatchNorm,
     softmax, losses, pooling gradients) or an optimizer update (so one kernel
-    per parameter). Elementwise consumers of a seed's values are fused after
-    it (bias_add, activations, batch_norm_infer, dropout, activation
-    gradients), then elementwise producers before it (an activation gradient
-    or a dropout-mask product feeding a gradient op, the gradient sum and
-    penalty gradient feeding an optimizer update); a heavy kernel may also
-    take one pooling after its elementwise chain. Elementwise ops left over
+    per parameter). Seeds are taken in program order, each first growing by
+    the elementwise consumers of its values (bias_add, activations,
+    batch_norm_infer, dropout, the activation gradient or dropout-mask
+    product after a gradient op, a gradient sum and penalty gradient after a
+    weight gradient); a heavy kernel may also take one pooling after its
+    elementwise chain. Then each kernel takes the elementwise producers of
+    its operands (e.g. fold_scale of the weights in @infer, an activation
+    gradient feeding bias_grad). Elementwise ops left over
     form chains of their own. A fusion is refused when it would make the
     kernels depend on each other in a cycle. Values used outside their kernel
     become its results. With `report`, each refused fusion is a remark at
