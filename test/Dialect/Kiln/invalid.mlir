@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s -split-input-file -verify-diagnostics
+// RUN: kiln-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
 
 //===----------------------------------------------------------------------===//
 // conv2d
@@ -1166,5 +1166,126 @@ func.func @rmsprop_rho(%p: tensor<10xf32>, %lr: f32) {
 func.func @rmsprop_epsilon(%p: tensor<10xf32>, %lr: f32) {
   // expected-error@+1 {{'epsilon' must be positive, got -1e-07}}
   %a, %b = kiln.rmsprop_update %p, %p, %p, %lr {rho = 0.9 : f32, epsilon = -1.0e-7 : f32} : tensor<10xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// fold_scale
+//===----------------------------------------------------------------------===//
+
+// Tests that fold_scale's epsilon must be positive.
+func.func @fold_scale_epsilon(%w: tensor<3x3x1x32xf32>, %g: tensor<32xf32>) {
+  // expected-error@+1 {{'epsilon' must be positive, got 0}}
+  %y = kiln.fold_scale %w, %g, %g {epsilon = 0.0 : f32} : tensor<3x3x1x32xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+// Tests that fold_scale's gamma must have one entry per output channel.
+func.func @fold_scale_channels(%w: tensor<3x3x1x32xf32>, %g: tensor<1xf32>) {
+  // expected-error@+1 {{gamma: per-channel parameter must have shape 32, got 1}}
+  %y = kiln.fold_scale %w, %g, %g {epsilon = 1.0e-3 : f32} : tensor<3x3x1x32xf32>, tensor<1xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// kernel and yield
+//===----------------------------------------------------------------------===//
+
+// Tests that the body needs one argument per input.
+func.func @kernel_arg_count(%x: tensor<4x10xf32>) {
+  // expected-error@+1 {{'kiln.kernel' op body has 1 arguments but the kernel has 2 inputs}}
+  %k = kiln.kernel (%x, %x) : (tensor<4x10xf32>, tensor<4x10xf32>) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    kiln.yield %a : tensor<4x10xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that each body argument has its input's type.
+func.func @kernel_arg_type(%x: tensor<4x10xf32>, %lr: f32) {
+  // expected-error@+1 {{'kiln.kernel' op body argument #1 has type 'i64' but input #1 has type 'f32'}}
+  %k = kiln.kernel (%x, %lr) : (tensor<4x10xf32>, f32) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>, %b: i64):
+    kiln.yield %a : tensor<4x10xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that the yield gives one value per kernel result.
+func.func @kernel_yield_count(%x: tensor<4x10xf32>) {
+  %k = kiln.kernel (%x) : (tensor<4x10xf32>) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    // expected-error@+1 {{'kiln.yield' op yields 2 values but the kernel has 1 results}}
+    kiln.yield %a, %a : tensor<4x10xf32>, tensor<4x10xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that each yielded value has its result's type.
+func.func @kernel_yield_type(%x: tensor<4x10xf32>) {
+  %k = kiln.kernel (%x) : (tensor<4x10xf32>) -> tensor<?x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    // expected-error@+1 {{'kiln.yield' op value #0 has type 'tensor<4x10xf32>' but kernel result #0 has type 'tensor<?x10xf32>'}}
+    kiln.yield %a : tensor<4x10xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that a kernel must have a result.
+func.func @kernel_no_result(%x: tensor<4x10xf32>) {
+  // expected-error@+1 {{'kiln.kernel' op must have at least one result}}
+  kiln.kernel (%x) : (tensor<4x10xf32>) -> () {
+  ^bb0(%a: tensor<4x10xf32>):
+    kiln.yield
+  }
+  return
+}
+
+// -----
+
+// Tests that the body cannot read a value defined outside the kernel.
+func.func @kernel_isolated(%x: tensor<4x10xf32>, %y: tensor<4x10xf32>) {
+  // expected-note@+1 {{required by region isolation constraints}}
+  %k = kiln.kernel (%x) : (tensor<4x10xf32>) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    // expected-error@+1 {{using value defined outside the region}}
+    %s = kiln.add %a, %y : tensor<4x10xf32>
+    kiln.yield %s : tensor<4x10xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that kiln.yield only terminates a kernel.
+func.func @yield_outside(%x: tensor<4x10xf32>) {
+  // expected-error@+1 {{'kiln.yield' op expects parent op 'kiln.kernel'}}
+  kiln.yield %x : tensor<4x10xf32>
+}
+
+// -----
+
+// Tests that a kernel's body ends with kiln.yield (here an unregistered op
+// that might be a terminator).
+func.func @kernel_terminator(%x: tensor<4x10xf32>) {
+  // expected-error@+1 {{'kiln.kernel' op body must end with 'kiln.yield'}}
+  %k = kiln.kernel (%x) : (tensor<4x10xf32>) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    "test.terminator"() : () -> ()
+  }
   return
 }

@@ -299,3 +299,63 @@ func.func @optimizers(%p: tensor<128x10xf32>, %g: tensor<128x10xf32>,
       : tensor<128x10xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// Inference preparation
+//===----------------------------------------------------------------------===//
+
+// Tests that fold_scale round-trips with its epsilon.
+// CHECK-LABEL: func.func @fold_scale
+func.func @fold_scale(%w: tensor<3x3x1x32xf32>, %gamma: tensor<32xf32>,
+                      %var: tensor<32xf32>) -> tensor<3x3x1x32xf32> {
+  // CHECK: kiln.fold_scale %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32} : tensor<3x3x1x32xf32>, tensor<32xf32>
+  %y = kiln.fold_scale %w, %gamma, %var {epsilon = 1.0e-3 : f32}
+      : tensor<3x3x1x32xf32>, tensor<32xf32>
+  return %y : tensor<3x3x1x32xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+// Tests that a kernel round-trips with its name, schedule, tensor and scalar
+// inputs, block arguments, body and several results.
+// CHECK-LABEL: func.func @kernel
+// CHECK-SAME: (%[[X:.*]]: tensor<?x28x28x1xf32>, %[[W:.*]]: tensor<3x3x1x32xf32>, %[[B:.*]]: tensor<32xf32>, %[[STEP:.*]]: i64)
+func.func @kernel(%x: tensor<?x28x28x1xf32>, %w: tensor<3x3x1x32xf32>,
+                  %b: tensor<32xf32>, %step: i64)
+    -> (tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>) {
+  // CHECK: %[[K:.*]]:2 = kiln.kernel "k0_conv2d"(%[[X]], %[[W]], %[[B]], %[[STEP]]) {schedule = "v16 t2x7 u1 stage rf16 pr gpu32x4"} : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>, i64) -> (tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>) {
+  // CHECK-NEXT: ^bb0(%[[BX:.*]]: tensor<?x28x28x1xf32>, %[[BW:.*]]: tensor<3x3x1x32xf32>, %[[BB:.*]]: tensor<32xf32>, %[[BS:.*]]: i64):
+  // CHECK-NEXT: %[[C:.*]] = kiln.conv2d %[[BX]], %[[BW]]
+  // CHECK-NEXT: %[[Z:.*]] = kiln.bias_add %[[C]], %[[BB]]
+  // CHECK-NEXT: %[[Y:.*]], %{{.*}} = kiln.dropout %[[Z]], %[[BS]]
+  // CHECK-NEXT: kiln.yield %[[Z]], %[[Y]] : tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>
+  // CHECK-NEXT: }
+  // CHECK: return %[[K]]#0, %[[K]]#1
+  %k:2 = kiln.kernel "k0_conv2d" (%x, %w, %b, %step)
+      {schedule = "v16 t2x7 u1 stage rf16 pr gpu32x4"}
+      : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>, i64)
+        -> (tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>) {
+  ^bb0(%bx: tensor<?x28x28x1xf32>, %bw: tensor<3x3x1x32xf32>,
+       %bb: tensor<32xf32>, %bs: i64):
+    %c = kiln.conv2d %bx, %bw : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>) -> tensor<?x26x26x32xf32>
+    %z = kiln.bias_add %c, %bb : tensor<?x26x26x32xf32>, tensor<32xf32>
+    %y, %mask = kiln.dropout %z, %bs {rate = 0.25 : f32, seed = 0, stream = 5}
+        : tensor<?x26x26x32xf32>
+    kiln.yield %z, %y : tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>
+  }
+  return %k#0, %k#1 : tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>
+}
+
+// Tests that a kernel without name or schedule round-trips without them.
+// CHECK-LABEL: func.func @kernel_anonymous
+// CHECK: kiln.kernel(%{{.*}}) : (tensor<4x10xf32>) -> tensor<4x10xf32> {
+func.func @kernel_anonymous(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %k = kiln.kernel (%x) : (tensor<4x10xf32>) -> tensor<4x10xf32> {
+  ^bb0(%a: tensor<4x10xf32>):
+    %r = kiln.relu %a : tensor<4x10xf32>
+    kiln.yield %r : tensor<4x10xf32>
+  }
+  return %k : tensor<4x10xf32>
+}

@@ -686,5 +686,53 @@ LogicalResult RmsPropUpdateOp::verify() {
   return verifyParameter(*this, getParam().getType());
 }
 
+//===----------------------------------------------------------------------===//
+// Inference preparation
+//===----------------------------------------------------------------------===//
+
+LogicalResult FoldScaleOp::verify() {
+  if (failed(verifyPositive(*this, "epsilon", getEpsilonAttr())))
+    return failure();
+  return verifyShapeRule(*this,
+                         shape::channelParam(shapeOf(getInput().getType()),
+                                             shapeOf(getGamma().getType())),
+                         "gamma");
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelOp::verifyRegions() {
+  // A kernel without results computes nothing anyone can read.
+  if (getNumResults() == 0)
+    return emitOpError() << "must have at least one result";
+  Block &body = getBodyBlock();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError() << "body has " << body.getNumArguments()
+                         << " arguments but the kernel has "
+                         << getInputs().size() << " inputs";
+  for (auto [index, input, arg] :
+       llvm::enumerate(getInputs(), body.getArguments()))
+    if (input.getType() != arg.getType())
+      return emitOpError() << "body argument #" << index << " has type "
+                           << arg.getType() << " but input #" << index
+                           << " has type " << input.getType();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "body must end with 'kiln.yield'";
+  if (yield.getValues().size() != getNumResults())
+    return yield.emitOpError()
+           << "yields " << yield.getValues().size()
+           << " values but the kernel has " << getNumResults() << " results";
+  for (auto [index, value, result] :
+       llvm::enumerate(yield.getValues(), getResults()))
+    if (value.getType() != result.getType())
+      return yield.emitOpError() << "value #" << index << " has type "
+                                 << value.getType() << " but kernel result #"
+                                 << index << " has type " << result.getType();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "kiln/IR/KilnOps.cpp.inc"

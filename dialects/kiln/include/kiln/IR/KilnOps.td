@@ -1660,4 +1660,46 @@ def Kiln_RmsPropUpdateOp : Kiln_Op<"rmsprop_update", [
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Inference preparation
+//===----------------------------------------------------------------------===//
+
+def Kiln_FoldScaleOp : Kiln_Op<"fold_scale", [
+    Pure, AllTypesMatch<["input", "output"]>,
+    AllTypesMatch<["gamma", "variance"]>]> {
+  let summary = "Scales output channels by a BatchNorm's gamma / sqrt(var + eps)";
+  let description = [{
+    `output[..., c] = input[..., c] * gamma[c] / sqrt(variance[c] + epsilon)`
+    for a channels-innermost `input`. `kiln-prepare-inference` folds a
+    `kiln.batch_norm_infer` into the conv2d/conv1d/dense before it by
+    scaling that layer's weights with this op (the output channel is the
+    innermost axis of HWIO, WIO and K x M weights) and passing its bias
+    through `kiln.batch_norm_infer`. Because parameters are function
+    arguments, the fold runs at run time on the checkpoint's values.
+
+    Example:
+
+    ```mlir
+    %w2 = kiln.fold_scale %w, %gamma, %var {epsilon = 1.0e-03 : f32}
+        : tensor<3x3x1x32xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_Tensor:$input, Kiln_Tensor:$gamma,
+                       Kiln_Tensor:$variance, F32Attr:$epsilon);
+  let results = (outs Kiln_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $variance attr-dict `:` type($input) `,` type($gamma)
+  }];
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins KValue:$input, KValue:$gamma, KValue:$variance,
+                   "float":$epsilon), [{
+      build($_builder, $_state, input.getType(), input, gamma, variance,
+            $_builder.getF32FloatAttr(epsilon));
+    }]>
+  ];
+}
+
+include "kiln/IR/KilnStructure.td"
+
 #endif // KILN_IR_KILNOPS_TD
