@@ -747,6 +747,13 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         set(o.getGradBeta(), dbeta);
         return success();
       })
+      .Case([&](FoldScaleOp o) {
+        std::vector<Var> v = outVars();
+        float eps = asFloat(o.getEpsilon());
+        return def("fold_scale", v,
+                   at(0, v) * get(o.getGamma())(v[0]) /
+                       Halide::sqrt(get(o.getVariance())(v[0]) + eps));
+      })
       .Case([&](MovingAverageOp o) {
         Var c("c");
         float mom = asFloat(o.getMomentum());
@@ -1004,8 +1011,8 @@ void Lowering::addAnchor(Operation *op, AnchorKind kind, Func func, RDom rdom,
 /// consumer of a reduction that can be computed per tile of it).
 static bool isElementwise(Operation *op) {
   return isa<ReluOp, GeluOp, SigmoidOp, TanhOp, BiasAddOp, BatchNormInferOp,
-             MulOp, AddOp, ReluGradOp, GeluGradOp, SigmoidGradOp, TanhGradOp>(
-      op);
+             MulOp, AddOp, ReluGradOp, GeluGradOp, SigmoidGradOp, TanhGradOp,
+             FoldScaleOp>(op);
 }
 
 int Lowering::fusedOutputOf(Value value, Operation *terminator) {

@@ -116,3 +116,7 @@ func.func @optimizers(%p: tensor<5x7xf32>, %g: tensor<5x7xf32>, %m: tensor<5x7xf
   %p4, %m4 = kiln.rmsprop_update %p, %g, %v, %lr {rho = 0.9 : f32, epsilon = 1.0e-7 : f32} : tensor<5x7xf32>
   return %p1, %m1, %v1, %p2, %m2, %p3, %m3, %p4, %m4, %p4 : tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>, tensor<5x7xf32>
 }
+func.func @fold_scale(%w: tensor<3x3x4x6xf32>, %gamma: tensor<6xf32>, %var: tensor<6xf32> {kiln.test = "positive"}) -> tensor<3x3x4x6xf32> {
+  %y = kiln.fold_scale %w, %gamma, %var {epsilon = 1.0e-3 : f32} : tensor<3x3x4x6xf32>, tensor<6xf32>
+  return %y : tensor<3x3x4x6xf32>
+}
