@@ -246,12 +246,11 @@ void printSummary(const Network &net, const SourceManager &sources,
      << "\n";
   os << thick << "\n";
   for (const Row &r : rows) {
-    os << " " << pad(r.layer, w0 - 1) << pad(r.shape, w1);
-    if (net.isGraph)
-      os << pad(r.params, w2) << r.connected;
-    else
-      os << r.params;
-    os << "\n";
+    std::string line = " " + pad(r.layer, w0 - 1) + pad(r.shape, w1) +
+                       (net.isGraph ? pad(r.params, w2) + r.connected
+                                    : r.params);
+    line.erase(line.find_last_not_of(' ') + 1);
+    os << line << "\n";
   }
   int64_t all = net.getNumParams(), trainable = net.getNumTrainableParams();
   os << thick << "\n";

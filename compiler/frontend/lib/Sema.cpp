@@ -5,7 +5,6 @@
 #include "kiln/Frontend/Parser.h"
 #include "kiln/Frontend/Specs.h"
 
-#include <limits>
 #include <map>
 #include <set>
 
@@ -176,13 +175,12 @@ bool Sema::checkBounds(const OptionSpec &o, const CallSpec &owner,
     return true;
   // Name the side that is broken: "at least 1" reads better than the range
   // up to a size cap nobody reaches.
-  OptionSpec side = o;
-  if (o.loOpen ? value > o.lo : value >= o.lo)
-    side.lo = -std::numeric_limits<double>::infinity();
-  else
-    side.hi = std::numeric_limits<double>::infinity();
-  diags.error(e.range, optionLabel(o, owner) + " must be " +
-                           side.describeBounds() + ", got " + e.text);
+  bool lowOk = o.loOpen ? value > o.lo : value >= o.lo;
+  std::string bound =
+      lowOk ? (o.hiOpen ? "less than " : "at most ") + formatNumber(o.hi)
+            : (o.loOpen ? "greater than " : "at least ") + formatNumber(o.lo);
+  diags.error(e.range, optionLabel(o, owner) + " must be " + bound +
+                           ", got " + e.text);
   return false;
 }
 

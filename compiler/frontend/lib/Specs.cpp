@@ -62,6 +62,13 @@ public:
     spec.hi = hi;
     return *this;
   }
+  /// An upper bound that only guards against absurd sizes; the reference
+  /// and messages do not mention it unless it is exceeded.
+  Opt &cap(double hi) {
+    spec.hi = hi;
+    spec.hiIsCap = true;
+    return *this;
+  }
   Opt &below(double hi) {
     spec.hi = hi;
     spec.hiOpen = true;
@@ -320,8 +327,8 @@ Tables::Tables() {
       "train", "the training set-up",
       {Opt("loss", Call, "loss").family(losses).def("categorical_crossentropy"),
        Opt("optimizer", Call, "optimizer").family(optimizers).def("adam"),
-       Opt("batch_size", Int, "examples per step").atLeast(1).upTo(kMaxExtent).def("32"),
-       Opt("epochs", Int, "passes over the training set").atLeast(1).upTo(kMaxExtent).def("1"),
+       Opt("batch_size", Int, "examples per step").atLeast(1).cap(kMaxExtent).def("32"),
+       Opt("epochs", Int, "passes over the training set").atLeast(1).cap(kMaxExtent).def("1"),
        Opt("validation_split", Float, "fraction held out for validation")
            .atLeast(0)
            .below(1)
@@ -372,25 +379,25 @@ Tables::Tables() {
   };
   auto conv = [&](const char *name, unsigned rank, const char *help) {
     return call(name, help,
-                weights({Opt("filters", Int, "output channels").pos().atLeast(1).upTo(kMaxUnits),
-                         Opt("kernel", Spatial, "kernel size").pos().atLeast(1).upTo(kMaxWindow)
+                weights({Opt("filters", Int, "output channels").pos().atLeast(1).cap(kMaxUnits),
+                         Opt("kernel", Spatial, "kernel size").pos().atLeast(1).cap(kMaxWindow)
                              .count(rank),
-                         Opt("stride", Spatial, "stride").atLeast(1).upTo(kMaxWindow).count(rank)
+                         Opt("stride", Spatial, "stride").atLeast(1).cap(kMaxWindow).count(rank)
                              .def("1"),
                          Opt("padding", Word, "valid or same (Keras)")
                              .words({"valid", "same"})
                              .def("valid"),
-                         Opt("dilation", Spatial, "dilation rate").atLeast(1).upTo(kMaxWindow)
+                         Opt("dilation", Spatial, "dilation rate").atLeast(1).cap(kMaxWindow)
                              .count(rank)
                              .def("1")}));
   };
   auto pool = [&](const char *name, unsigned rank, const char *help) {
     return call(name, help,
-                {Opt("size", Spatial, "window").pos().atLeast(1).upTo(kMaxWindow).count(rank)
+                {Opt("size", Spatial, "window").pos().atLeast(1).cap(kMaxWindow).count(rank)
                      .def("2"),
                  Opt("stride", Spatial, "stride (default: the window)")
                      .atLeast(1)
-                     .upTo(kMaxWindow)
+                     .cap(kMaxWindow)
                      .count(rank)
                      .optional(),
                  Opt("padding", Word, "valid or same (Keras)")
@@ -401,7 +408,7 @@ Tables::Tables() {
   using IA = InputArity;
   addLayer(LK::Input, IA::None,
            call("input", "the model's input, per-example shape",
-                {Opt("shape", IntList, "e.g. [28, 28, 1]").pos().atLeast(1).upTo(kMaxExtent)}));
+                {Opt("shape", IntList, "e.g. [28, 28, 1]").pos().atLeast(1).cap(kMaxExtent)}));
   addLayer(LK::Conv2D, IA::One, conv("conv2d", 2, "2-D convolution, NHWC"));
   addLayer(LK::Conv1D, IA::One, conv("conv1d", 1, "1-D convolution, NWC"));
   addLayer(LK::MaxPool2D, IA::One, pool("maxpool2d", 2, "2-D max pooling"));
@@ -424,19 +431,19 @@ Tables::Tables() {
                      .below(1)}));
   addLayer(LK::Dense, IA::One,
            call("dense", "fully connected",
-                weights({Opt("units", Int, "outputs").pos().atLeast(1).upTo(kMaxUnits)})));
+                weights({Opt("units", Int, "outputs").pos().atLeast(1).cap(kMaxUnits)})));
   addLayer(LK::Flatten, IA::One,
            call("flatten", "N x d1 x ... -> N x (d1 * ...)", {}));
   addLayer(LK::Reshape, IA::One,
            call("reshape", "new per-example shape (one -1 is inferred)",
-                {Opt("shape", IntList, "e.g. [28, 28]").pos().atLeast(-1).upTo(kMaxExtent)}));
+                {Opt("shape", IntList, "e.g. [28, 28]").pos().atLeast(-1).cap(kMaxExtent)}));
   addLayer(LK::ZeroPad2D, IA::One,
            call("zeropad2d", "zero padding of height and width",
                 {Opt("padding", IntList,
                      "n, [h, w] or [top, bottom, left, right]")
                      .pos()
                      .atLeast(0)
-                     .upTo(kMaxWindow)
+                     .cap(kMaxWindow)
                      .scalar()
                      .def("1")}));
   addLayer(LK::ZeroPad1D, IA::One,
@@ -444,7 +451,7 @@ Tables::Tables() {
                 {Opt("padding", IntList, "n or [left, right]")
                      .pos()
                      .atLeast(0)
-                     .upTo(kMaxWindow)
+                     .cap(kMaxWindow)
                      .scalar()
                      .def("1")}));
   for (Activation a : {Activation::Relu, Activation::Gelu, Activation::Sigmoid,
@@ -506,7 +513,7 @@ std::string formatBound(double v) { return formatNumber(v); }
 } // namespace
 
 std::string OptionSpec::describeBounds() const {
-  bool hasLo = std::isfinite(lo), hasHi = std::isfinite(hi);
+  bool hasLo = std::isfinite(lo), hasHi = std::isfinite(hi) && !hiIsCap;
   if (hasLo && hasHi)
     return std::string("in ") + (loOpen ? "(" : "[") + formatBound(lo) + ", " +
            formatBound(hi) + (hiOpen ? ")" : "]");
@@ -646,20 +653,23 @@ const OptionValue &BoundCall::get(std::string_view name) const {
 }
 
 unsigned editDistance(std::string_view a, std::string_view b) {
-  std::vector<unsigned> row(b.size() + 1);
+  // Optimal string alignment: insertions, deletions, substitutions and
+  // transpositions of neighbours ("imgae" is one edit from "image").
+  std::vector<std::vector<unsigned>> d(a.size() + 1,
+                                       std::vector<unsigned>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = static_cast<unsigned>(i);
   for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = static_cast<unsigned>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    unsigned diag = row[0];
-    row[0] = static_cast<unsigned>(i);
+    d[0][j] = static_cast<unsigned>(j);
+  for (size_t i = 1; i <= a.size(); ++i)
     for (size_t j = 1; j <= b.size(); ++j) {
-      unsigned up = row[j];
       unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string suggest(std::string_view typo,
@@ -679,7 +689,13 @@ std::string suggest(std::string_view typo,
   std::string best;
   unsigned bestDist = ~0u;
   for (const std::string &n : names) {
-    unsigned d = editDistance(t, fold(n));
+    std::string f = fold(n);
+    // A name that starts the typo, or the other way round, is a good
+    // guess even when many letters differ ("training" for "train").
+    bool prefix = t.size() >= 4 && f.size() >= 4 &&
+                  (t.compare(0, f.size(), f) == 0 ||
+                   f.compare(0, t.size(), t) == 0);
+    unsigned d = prefix ? 1 : editDistance(t, f);
     if (d < bestDist) {
       bestDist = d;
       best = n;

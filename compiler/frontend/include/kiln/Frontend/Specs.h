@@ -75,6 +75,8 @@ struct OptionSpec {
   double hi = std::numeric_limits<double>::infinity();
   bool loOpen = false;
   bool hiOpen = false;
+  /// `hi` only guards against absurd sizes and is not shown.
+  bool hiIsCap = false;
   unsigned count = 0;
   bool allowScalar = false;
   std::vector<std::string> words;
