@@ -106,6 +106,10 @@ std::string formatCount(int64_t n) {
 }
 
 std::string formatNumber(double value) {
+  // Whole numbers print as integers ("180", not "1.8e+02").
+  if (value == static_cast<double>(static_cast<int64_t>(value)) &&
+      value > -1e15 && value < 1e15)
+    return std::to_string(static_cast<int64_t>(value));
   char buf[64];
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof(buf), "%.*g", precision, value);

@@ -551,7 +551,7 @@ std::string OptionSpec::describeType() const {
   case OptionType::String:
     return "string";
   case OptionType::IntList:
-    return allowScalar ? "integer or a list of integers" : "list of integers";
+    return allowScalar ? "integer or list of integers" : "list of integers";
   case OptionType::StringList:
     return "list of strings";
   case OptionType::Spatial:
@@ -728,7 +728,8 @@ void printOptions(const CallSpec &c, std::ostream &os, const char *indent) {
 }
 
 void printFamily(const Family &f, std::ostream &os) {
-  os << "\n" << f.what << "s:\n";
+  // "loss" -> "losses", "optimizer" -> "optimizers".
+  os << "\n" << f.what << (f.what.back() == 's' ? "es" : "s") << ":\n";
   for (const CallSpec &c : f.members) {
     os << "  " << c.name << " -- " << c.help << "\n";
     printOptions(c, os, "    ");
