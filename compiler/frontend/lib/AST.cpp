@@ -50,8 +50,16 @@ public:
       break;
     case ExprKind::String:
       os << "string \"";
-      for (char c : e.text)
-        os << (c == '\n' ? std::string("\\n") : std::string(1, c));
+      for (char c : e.text) {
+        if (c == '\n')
+          os << "\\n";
+        else if (c == '\t')
+          os << "\\t";
+        else if (c == '"' || c == '\\')
+          os << '\\' << c;
+        else
+          os << c;
+      }
       os << "\"";
       break;
     case ExprKind::Call:

@@ -103,6 +103,17 @@ ast::ExprPtr Parser::parseStandaloneValue() {
   return value;
 }
 
+void Parser::errorMissing(const std::string &message) {
+  // Something is missing after the previous token. When the next token is on
+  // a later line, point just after the previous one, where it belongs.
+  if (tok.is(TokenKind::Error))
+    return;
+  if (tok.startsLine && prev.range.end.isValid())
+    diags.error({prev.range.end, prev.range.end}, message);
+  else
+    diags.error(tok.range, message);
+}
+
 bool Parser::parseSection(ast::File &file) {
   if (!tok.is(TokenKind::Identifier)) {
     errorHere("expected a section such as 'sequential NAME { ... }', "
@@ -346,8 +357,8 @@ bool Parser::parseArgs(ast::Expr &call) {
         diags.error(open.range, "unterminated argument list: '(' of '" +
                                     call.text + "' has no matching ')'");
       else
-        errorHere("expected ',' or ')' after an argument of '" + call.text +
-                  "', got " + describe(tok));
+        errorMissing("expected ',' or ')' after an argument of '" +
+                     call.text + "', got " + describe(tok));
       return false;
     }
   }
@@ -383,7 +394,7 @@ ast::ExprPtr Parser::parseList() {
         diags.error(open.range,
                     "unterminated list: '[' has no matching ']'");
       else
-        errorHere("expected ',' or ']' in a list, got " + describe(tok));
+        errorMissing("expected ',' or ']' in a list, got " + describe(tok));
       return nullptr;
     }
   }

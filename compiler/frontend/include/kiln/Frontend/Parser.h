@@ -32,6 +32,7 @@ public:
 private:
   void advance();
   void errorHere(const std::string &message);
+  void errorMissing(const std::string &message);
 
   bool parseSection(ast::File &file);
   bool parseBlockBody(ast::Stmt &block, const Token &open);
