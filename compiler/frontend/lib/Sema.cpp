@@ -205,8 +205,8 @@ bool Sema::convert(const OptionSpec &o, const CallSpec &owner,
     v.floatValue = e.floatValue;
     return checkBounds(o, owner, e, e.floatValue);
   case OptionType::Bool:
-    if (e.isWord() && (e.text == "true" || e.text == "false")) {
-      v.boolValue = e.text == "true";
+    if (e.isWord() && (e.text == kTrueWord || e.text == kFalseWord)) {
+      v.boolValue = e.text == kTrueWord;
       return true;
     }
     return typeError("true or false");
@@ -1234,7 +1234,7 @@ void Sema::buildGraph(const ast::Stmt &block) {
   }
   for (size_t i = 0; i < bindings.size() && !diags.shouldStop(); ++i)
     resolveBinding(i, bindings[i].stmt->nameRange);
-  auto out = bindingIndex.find("output");
+  auto out = bindingIndex.find(kOutputName);
   if (out == bindingIndex.end()) {
     diags.error(block.nameRange,
                 "graph " + quote(block.label) +

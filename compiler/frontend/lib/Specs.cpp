@@ -740,6 +740,11 @@ void printFamily(const Family &f, std::ostream &os) {
 
 void printReference(std::ostream &os) {
   const Tables &t = getTables();
+  os << "sections: ";
+  for (size_t i = 0; i < t.sections.size(); ++i)
+    os << (i ? ", " : "") << t.sections[i];
+  os << "\ngraph result: " << kOutputName << "\n";
+  os << "booleans: " << kTrueWord << ", " << kFalseWord << "\n\n";
   os << "layers:\n";
   for (const LayerSpec &l : t.layers) {
     os << "  " << l.call.name << " -- " << l.call.help << "\n";

@@ -162,6 +162,12 @@ struct LayerSpec {
   InputArity arity = InputArity::One;
 };
 
+/// The name a graph binds its result to.
+constexpr const char *kOutputName = "output";
+/// The words of a Bool option.
+constexpr const char *kTrueWord = "true";
+constexpr const char *kFalseWord = "false";
+
 /// Every layer kind, in the order the reference lists them.
 const std::vector<LayerSpec> &getLayerSpecs();
 /// The layer called `name`, or null.
