@@ -145,7 +145,8 @@ TEST(Parser, BuildsTheTree) {
 TEST(Parser, RecoversAtTheNextStatement) {
   SourceManager sources;
   uint32_t file = sources.addBuffer(
-      "t", "sequential s {\n  dense(10 20)\n  flatten\n  ] relu\n  dense(5)\n}");
+      "t",
+      "sequential s {\n  dense(10 20)\n  flatten\n  ] relu\n  dense(5)\n}");
   DiagnosticEngine diags(sources, nullptr);
   ast::File tree = parse(sources, file, diags);
   EXPECT_EQ(diags.getNumErrors(), 2u);
@@ -217,7 +218,8 @@ TEST(Specs, TableIsConsistent) {
     EXPECT_TRUE(layers.insert(l.call.name).second) << l.call.name;
     std::set<std::string> options;
     for (const OptionSpec &o : l.call.options) {
-      EXPECT_TRUE(options.insert(o.name).second) << l.call.name << "." << o.name;
+      EXPECT_TRUE(options.insert(o.name).second)
+          << l.call.name << "." << o.name;
       if (o.type == OptionType::Call && !o.defaultText.empty()) {
         EXPECT_NE(o.family->find(o.defaultValue->text), nullptr) << o.name;
       }
@@ -286,8 +288,8 @@ TEST(Specs, EveryDefaultCompiles) {
     text += "  dense(10, bias_regularizer=" + member(c) + ")\n";
   text += "  dense(10, activation=softmax)\n}\n";
   text += "data { " + defaultArgs(getDataSpec(), {}) + " }\n";
-  std::string train = "train {\n" +
-                      defaultArgs(getTrainSpec(), {{"validation_split", "0.2"}});
+  std::string train =
+      "train {\n" + defaultArgs(getTrainSpec(), {{"validation_split", "0.2"}});
   for (const char *block : {"early_stopping", "augment"}) {
     const OptionSpec &o =
         getTrainSpec().options[getTrainSpec().findOption(block)];
@@ -304,8 +306,8 @@ TEST(Specs, EveryDefaultCompiles) {
   for (const Family *f : {&getOptimizerFamily(), &getLossFamily(),
                           &getScheduleFamily(), &getDatasetFamily()}) {
     for (const CallSpec &m : f->members) {
-      std::string setting = f == &getOptimizerFamily() ? "optimizer"
-                            : f == &getLossFamily()    ? "loss"
+      std::string setting = f == &getOptimizerFamily()  ? "optimizer"
+                            : f == &getLossFamily()     ? "loss"
                             : f == &getScheduleFamily() ? "lr_schedule"
                                                         : "dataset";
       bool isData = f == &getDatasetFamily();
@@ -314,8 +316,8 @@ TEST(Specs, EveryDefaultCompiles) {
       std::string value = member(m);
       if (f == &getLossFamily())
         value = m.name; // its default (from_logits=false) fits the model
-      Compiled one(model + (isData ? "data { " : "train { ") + setting +
-                   " = " + value + " }\n");
+      Compiled one(model + (isData ? "data { " : "train { ") + setting + " = " +
+                   value + " }\n");
       EXPECT_TRUE(one.ok) << m.name << "\n" << one.messages();
     }
   }

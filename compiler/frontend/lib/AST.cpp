@@ -86,8 +86,8 @@ private:
   }
 
   void range(const SourceRange &r) {
-    os << " <" << r.begin.line << ":" << r.begin.col << "-" << r.end.line
-       << ":" << r.end.col << ">\n";
+    os << " <" << r.begin.line << ":" << r.begin.col << "-" << r.end.line << ":"
+       << r.end.col << ">\n";
   }
 
   std::ostream &os;

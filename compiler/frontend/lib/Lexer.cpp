@@ -50,20 +50,22 @@ const char *getTokenKindName(TokenKind kind) {
 
 namespace {
 
+/// Whether `c` may start a name.
 bool isIdentStart(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/// Whether `c` is a decimal digit.
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+/// Whether `c` may continue a name.
 bool isIdentChar(char c) { return isIdentStart(c) || isDigit(c); }
 
 } // namespace
 
 Lexer::Lexer(const SourceManager &sources, uint32_t file,
              DiagnosticEngine &diags)
-    : sources(sources), file(file), diags(diags),
-      text(sources.getText(file)) {}
+    : sources(sources), file(file), diags(diags), text(sources.getText(file)) {}
 
 SourceRange Lexer::rangeOf(uint32_t begin, uint32_t end) const {
   return {sources.getLoc(file, begin), sources.getLoc(file, end)};
@@ -204,11 +206,10 @@ Token Lexer::lexNumber(uint32_t begin) {
   Token tok = make(isFloat ? TokenKind::Float : TokenKind::Integer, begin);
   if (!isFloat) {
     auto res = std::from_chars(tok.text.data(),
-                               tok.text.data() + tok.text.size(),
-                               tok.intValue);
+                               tok.text.data() + tok.text.size(), tok.intValue);
     if (res.ec != std::errc()) {
-      diags.error(tok.range, "integer '" + std::string(tok.text) +
-                                 "' is too large");
+      diags.error(tok.range,
+                  "integer '" + std::string(tok.text) + "' is too large");
       tok.kind = TokenKind::Error;
     }
     tok.floatValue = static_cast<double>(tok.intValue);

@@ -121,6 +121,7 @@ std::string formatNumber(double value) {
 
 namespace {
 
+/// The language's name of an optimiser.
 const char *optimizerName(Optimizer::Kind kind) {
   switch (kind) {
   case Optimizer::Kind::Adam:
@@ -133,13 +134,15 @@ const char *optimizerName(Optimizer::Kind kind) {
   return "adam";
 }
 
+/// "adam(lr=0.001, beta1=0.9, ...)": the optimiser as it could be written.
 std::string describeOptimizer(const Optimizer &o) {
   std::string s = optimizerName(o.kind);
   s += "(lr=" + formatNumber(o.learningRate);
   switch (o.kind) {
   case Optimizer::Kind::Adam:
-    s += ", beta1=" + formatNumber(o.beta1) + ", beta2=" +
-         formatNumber(o.beta2) + ", eps=" + formatNumber(o.epsilon);
+    s += ", beta1=" + formatNumber(o.beta1) +
+         ", beta2=" + formatNumber(o.beta2) +
+         ", eps=" + formatNumber(o.epsilon);
     break;
   case Optimizer::Kind::Sgd:
     s += ", momentum=" + formatNumber(o.momentum) +
@@ -152,6 +155,7 @@ std::string describeOptimizer(const Optimizer &o) {
   return s + ")";
 }
 
+/// The schedule as it could be written in a train section.
 std::string describeSchedule(const LrSchedule &s) {
   switch (s.kind) {
   case LrSchedule::Kind::Constant:
@@ -167,6 +171,7 @@ std::string describeSchedule(const LrSchedule &s) {
   return "constant";
 }
 
+/// The initialiser's name and its resolved form.
 std::string describeInit(const Initializer &init) {
   std::string s = init.name + "{";
   switch (init.kind) {
@@ -189,8 +194,8 @@ std::string describeInit(const Initializer &init) {
     static const char *const modes[] = {"fan_in", "fan_out", "fan_avg"};
     static const char *const dists[] = {"uniform", "truncated_normal",
                                         "untruncated_normal"};
-    s += "variance_scaling scale=" + formatNumber(init.scale) + " mode=" +
-         modes[static_cast<int>(init.mode)] +
+    s += "variance_scaling scale=" + formatNumber(init.scale) +
+         " mode=" + modes[static_cast<int>(init.mode)] +
          " distribution=" + dists[static_cast<int>(init.distribution)];
     break;
   }
@@ -198,6 +203,7 @@ std::string describeInit(const Initializer &init) {
   return s + "}";
 }
 
+/// The integers of `v` separated by `sep`.
 std::string joinInts(const shape::Dims &v, const char *sep) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i)
@@ -205,6 +211,7 @@ std::string joinInts(const shape::Dims &v, const char *sep) {
   return s;
 }
 
+/// Number of parameter elements of one layer.
 int64_t layerParams(const Network &net, const Layer &l) {
   int64_t n = 0;
   for (unsigned p : l.params)
@@ -212,6 +219,7 @@ int64_t layerParams(const Network &net, const Layer &l) {
   return n;
 }
 
+/// `s` padded with spaces to `width` columns.
 std::string pad(std::string s, size_t width) {
   if (s.size() < width)
     s.append(width - s.size(), ' ');
@@ -242,17 +250,17 @@ void printSummary(const Network &net, const SourceManager &sources,
   }
   size_t total = w0 + w1 + w2 + (net.isGraph ? 20 : 0);
   std::string thin(total, '_'), thick(total, '=');
-  os << "Model: \"" << net.name << "\" (" << (net.isGraph ? "graph" : "sequential")
-     << ", " << sources.getName(net.fileId) << ")\n";
+  os << "Model: \"" << net.name << "\" ("
+     << (net.isGraph ? "graph" : "sequential") << ", "
+     << sources.getName(net.fileId) << ")\n";
   os << thin << "\n";
   os << " " << pad("Layer (type)", w0 - 1) << pad("Output Shape", w1)
-     << (net.isGraph ? pad("Param #", w2) + "Connected to" : "Param #")
-     << "\n";
+     << (net.isGraph ? pad("Param #", w2) + "Connected to" : "Param #") << "\n";
   os << thick << "\n";
   for (const Row &r : rows) {
-    std::string line = " " + pad(r.layer, w0 - 1) + pad(r.shape, w1) +
-                       (net.isGraph ? pad(r.params, w2) + r.connected
-                                    : r.params);
+    std::string line =
+        " " + pad(r.layer, w0 - 1) + pad(r.shape, w1) +
+        (net.isGraph ? pad(r.params, w2) + r.connected : r.params);
     line.erase(line.find_last_not_of(' ') + 1);
     os << line << "\n";
   }
@@ -266,8 +274,8 @@ void printSummary(const Network &net, const SourceManager &sources,
   const Training &t = net.training;
   os << "Loss: categorical_crossentropy on "
      << (t.loss.fromLogits ? "logits" : "the softmax output") << "\n";
-  os << "Optimizer: " << describeOptimizer(t.optimizer)
-     << ", schedule " << describeSchedule(t.schedule) << "\n";
+  os << "Optimizer: " << describeOptimizer(t.optimizer) << ", schedule "
+     << describeSchedule(t.schedule) << "\n";
   os << "Batch size " << t.batchSize << ", epochs " << t.epochs
      << ", validation split " << formatNumber(t.validationSplit) << ", seed "
      << t.seed << "\n";
@@ -275,8 +283,7 @@ void printSummary(const Network &net, const SourceManager &sources,
     os << "Early stopping: monitor " << getMetricName(t.earlyStopping.monitor)
        << ", patience " << t.earlyStopping.patience << ", min_delta "
        << formatNumber(t.earlyStopping.minDelta)
-       << (t.earlyStopping.restoreBest ? ", restore best weights" : "")
-       << "\n";
+       << (t.earlyStopping.restoreBest ? ", restore best weights" : "") << "\n";
   if (t.augmentation.enabled) {
     const Augmentation &a = t.augmentation;
     os << "Augmentation:";

@@ -10,6 +10,7 @@ namespace {
 /// Deep enough for any real model, shallow enough for any stack.
 constexpr unsigned kMaxDepth = 64;
 
+/// A token as "expected ..., got X" messages name it.
 std::string describe(const Token &tok) {
   switch (tok.kind) {
   case TokenKind::Eof:
@@ -127,7 +128,8 @@ bool Parser::parseSection(ast::File &file) {
   section.nameRange = tok.range;
   advance();
   if (tok.is(TokenKind::Identifier) || tok.is(TokenKind::String)) {
-    section.label = tok.is(TokenKind::String) ? tok.value : std::string(tok.text);
+    section.label =
+        tok.is(TokenKind::String) ? tok.value : std::string(tok.text);
     section.labelRange = tok.range;
     advance();
   }
@@ -357,8 +359,8 @@ bool Parser::parseArgs(ast::Expr &call) {
         diags.error(open.range, "unterminated argument list: '(' of '" +
                                     call.text + "' has no matching ')'");
       else
-        errorMissing("expected ',' or ')' after an argument of '" +
-                     call.text + "', got " + describe(tok));
+        errorMissing("expected ',' or ')' after an argument of '" + call.text +
+                     "', got " + describe(tok));
       return false;
     }
   }
@@ -391,8 +393,7 @@ ast::ExprPtr Parser::parseList() {
     }
     if (!tok.is(TokenKind::RBracket)) {
       if (tok.is(TokenKind::Eof))
-        diags.error(open.range,
-                    "unterminated list: '[' has no matching ']'");
+        diags.error(open.range, "unterminated list: '[' has no matching ']'");
       else
         errorMissing("expected ',' or ']' in a list, got " + describe(tok));
       return nullptr;

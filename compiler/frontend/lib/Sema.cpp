@@ -16,6 +16,7 @@ namespace {
 /// Bounds the depth of graph value resolution (it recurses through uses).
 constexpr size_t kMaxValueDepth = 2000;
 
+/// `s` in single quotes, as messages quote names.
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
 /// "the integer 3", "a string", "the name 'relu'", ... for type errors.
@@ -28,7 +29,8 @@ std::string describe(const ast::Expr &e) {
   case ast::ExprKind::String:
     return "a string";
   case ast::ExprKind::Call:
-    return e.hasParens ? "a call of " + quote(e.text) : "the name " + quote(e.text);
+    return e.hasParens ? "a call of " + quote(e.text)
+                       : "the name " + quote(e.text);
   case ast::ExprKind::List:
     return "a list";
   case ast::ExprKind::Chain:
@@ -37,6 +39,7 @@ std::string describe(const ast::Expr &e) {
   return "a value";
 }
 
+/// `msg` followed by "did you mean" when a name is close to `typo`.
 std::string withSuggestion(std::string msg, const std::string &typo,
                            const std::vector<std::string> &names) {
   std::string s = suggest(typo, names);
@@ -45,6 +48,7 @@ std::string withSuggestion(std::string msg, const std::string &typo,
   return msg;
 }
 
+/// The names of a call's options, for suggestions.
 std::vector<std::string> optionNames(const CallSpec &c) {
   std::vector<std::string> names;
   for (const OptionSpec &o : c.options)
@@ -52,6 +56,7 @@ std::vector<std::string> optionNames(const CallSpec &c) {
   return names;
 }
 
+/// The names of a family's members, for suggestions.
 std::vector<std::string> memberNames(const Family &f) {
   std::vector<std::string> names;
   for (const CallSpec &c : f.members)
@@ -59,6 +64,7 @@ std::vector<std::string> memberNames(const Family &f) {
   return names;
 }
 
+/// The names of every layer kind, for suggestions.
 std::vector<std::string> layerNames() {
   std::vector<std::string> names;
   for (const LayerSpec &l : getLayerSpecs())
@@ -179,8 +185,8 @@ bool Sema::checkBounds(const OptionSpec &o, const CallSpec &owner,
   std::string bound =
       lowOk ? (o.hiOpen ? "less than " : "at most ") + formatNumber(o.hi)
             : (o.loOpen ? "greater than " : "at least ") + formatNumber(o.lo);
-  diags.error(e.range, optionLabel(o, owner) + " must be " + bound +
-                           ", got " + e.text);
+  diags.error(e.range,
+              optionLabel(o, owner) + " must be " + bound + ", got " + e.text);
   return false;
 }
 
@@ -214,8 +220,9 @@ bool Sema::convert(const OptionSpec &o, const CallSpec &owner,
     if (e.kind == ast::ExprKind::String) {
       for (const std::string &w : o.words)
         if (w == e.text) {
-          diags.error(e.range, optionLabel(o, owner) + " is a name, not a "
-                                                       "string: write " +
+          diags.error(e.range, optionLabel(o, owner) +
+                                   " is a name, not a "
+                                   "string: write " +
                                    w + " without quotes");
           return false;
         }
@@ -329,8 +336,8 @@ bool Sema::convert(const OptionSpec &o, const CallSpec &owner,
     v.itemRanges.push_back(e.range);
     return true;
   case OptionType::Block:
-    diags.error(e.range, quote(o.name) + " is a block: write " + o.name +
-                             " { ... }");
+    diags.error(e.range,
+                quote(o.name) + " is a block: write " + o.name + " { ... }");
     return false;
   }
   return false;
@@ -359,12 +366,12 @@ bool Sema::completeDefaults(const CallSpec &spec, BoundCall &bound,
     }
     if (o.optional || o.type == OptionType::Block)
       continue;
-    diags.error(bound.range, spec.name + " needs " + quote(o.name) + " (" +
-                                 o.describeExpected() +
-                                 (o.describeBounds().empty()
-                                      ? std::string()
-                                      : ", " + o.describeBounds()) +
-                                 ")");
+    diags.error(bound.range,
+                spec.name + " needs " + quote(o.name) + " (" +
+                    o.describeExpected() +
+                    (o.describeBounds().empty() ? std::string()
+                                                : ", " + o.describeBounds()) +
+                    ")");
     ok = false;
   }
   return ok;
@@ -403,8 +410,7 @@ std::shared_ptr<BoundCall> Sema::bindCall(const CallSpec &spec,
         continue;
       }
       index = static_cast<size_t>(found);
-      if (given[index] &&
-          spec.options[index].type != OptionType::ValueRefs) {
+      if (given[index] && spec.options[index].type != OptionType::ValueRefs) {
         diags.error(arg.nameRange,
                     "option " + quote(arg.name) + " is given twice");
         ok = false;
@@ -440,8 +446,7 @@ std::shared_ptr<BoundCall> Sema::bindCall(const CallSpec &spec,
       index = positionalIndices[nextPositional];
     }
     given[index] = true;
-    ok &= convert(spec.options[index], spec, *arg.value,
-                  bound->values[index]);
+    ok &= convert(spec.options[index], spec, *arg.value, bound->values[index]);
   }
   if (!partial)
     ok &= completeDefaults(spec, *bound, given, userDefaults);
@@ -461,8 +466,8 @@ std::shared_ptr<BoundCall> Sema::bindSettings(const CallSpec &spec,
     if (diags.shouldStop())
       return nullptr;
     if (s.kind == ast::StmtKind::Expr) {
-      diags.error(s.range, "expected a setting 'name = value' in " +
-                               spec.name + ", got " + describe(*s.value));
+      diags.error(s.range, "expected a setting 'name = value' in " + spec.name +
+                               ", got " + describe(*s.value));
       ok = false;
       continue;
     }
@@ -478,8 +483,7 @@ std::shared_ptr<BoundCall> Sema::bindSettings(const CallSpec &spec,
     size_t index = static_cast<size_t>(found);
     const OptionSpec &o = spec.options[index];
     if (given[index]) {
-      diags.error(s.nameRange,
-                  "setting " + quote(s.name) + " is given twice");
+      diags.error(s.nameRange, "setting " + quote(s.name) + " is given twice");
       diags.note(firstRange[index], "first given here");
       ok = false;
       continue;
@@ -510,6 +514,8 @@ std::shared_ptr<BoundCall> Sema::bindSettings(const CallSpec &spec,
 // Resolving families into Network types
 //===----------------------------------------------------------------------===//
 
+/// The Network form of a bound initialiser: Keras' named initialisers
+/// become variance scaling with their scale, mode and distribution.
 Initializer resolveInitializer(const BoundCall &b) {
   Initializer init;
   init.name = b.spec->name;
@@ -580,6 +586,7 @@ Initializer resolveInitializer(const BoundCall &b) {
   return init;
 }
 
+/// The Network form of an optional bound regulariser (none: all zero).
 Regularizer resolveRegularizer(const OptionValue &v) {
   Regularizer r;
   if (!v.present || !v.call)
@@ -600,15 +607,17 @@ Regularizer resolveRegularizer(const OptionValue &v) {
   return r;
 }
 
+/// The activation a word of the `activation` option names.
 Activation activationByName(const std::string &name) {
-  for (Activation a : {Activation::Linear, Activation::Relu, Activation::Gelu,
-                       Activation::Sigmoid, Activation::Tanh,
-                       Activation::Softmax})
+  for (Activation a :
+       {Activation::Linear, Activation::Relu, Activation::Gelu,
+        Activation::Sigmoid, Activation::Tanh, Activation::Softmax})
     if (name == getActivationName(a))
       return a;
   return Activation::Linear;
 }
 
+/// The metric a word of the `monitor` option names.
 Metric metricByName(const std::string &name) {
   for (Metric m :
        {Metric::Loss, Metric::Accuracy, Metric::ValLoss, Metric::ValAccuracy})
@@ -624,8 +633,7 @@ Metric metricByName(const std::string &name) {
 std::string Sema::autoName(const std::string &typeName) {
   unsigned &n = nameCounters[typeName];
   while (true) {
-    std::string name =
-        n == 0 ? typeName : typeName + "_" + std::to_string(n);
+    std::string name = n == 0 ? typeName : typeName + "_" + std::to_string(n);
     ++n;
     if (!usedNames.count(name)) {
       usedNames.insert(name);
@@ -691,9 +699,8 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
   auto resolvePads = [&](const std::string &padding) {
     for (unsigned a = 0; a < layer.spatialRank; ++a) {
       if (padding == "same" && 1 + a < in.size())
-        layer.pads[a] = shape::samePadding(in[1 + a], layer.window[a],
-                                           layer.strides[a],
-                                           layer.dilations[a]);
+        layer.pads[a] = shape::samePadding(
+            in[1 + a], layer.window[a], layer.strides[a], layer.dilations[a]);
       else
         layer.pads[a] = {};
     }
@@ -754,10 +761,10 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
   case LayerKind::AvgPool2D:
   case LayerKind::MaxPool1D:
   case LayerKind::AvgPool1D: {
-    unsigned rank = spec.kind == LayerKind::MaxPool2D ||
-                            spec.kind == LayerKind::AvgPool2D
-                        ? 2
-                        : 1;
+    unsigned rank =
+        spec.kind == LayerKind::MaxPool2D || spec.kind == LayerKind::AvgPool2D
+            ? 2
+            : 1;
     layer.spatialRank = rank;
     spatial("size", layer.window);
     if (b.get("stride").present)
@@ -770,12 +777,11 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
                      (rank == 2 ? " (N x H x W x C)" : " (N x steps x C)") +
                      " input, got " + formatShape(in));
     resolvePads(b.get("padding").text);
-    return applyShape(layer,
-                      rank == 2 ? shape::pool2d(in, layer.window,
-                                                layer.strides, layer.pads)
-                                : shape::pool1d(in, layer.window[0],
-                                                layer.strides[0],
-                                                layer.pads[0]));
+    return applyShape(
+        layer, rank == 2
+                   ? shape::pool2d(in, layer.window, layer.strides, layer.pads)
+                   : shape::pool1d(in, layer.window[0], layer.strides[0],
+                                   layer.pads[0]));
   }
   case LayerKind::GlobalAvgPool:
     return applyShape(layer, shape::globalPool(in));
@@ -794,10 +800,9 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
     zeros.name = "zeros";
     addParam(layer, index, ParamRole::Gamma, {c}, ones, {}, trainable, c, c);
     addParam(layer, index, ParamRole::Beta, {c}, zeros, {}, trainable, c, c);
-    addParam(layer, index, ParamRole::MovingMean, {c}, zeros, {}, false, c,
+    addParam(layer, index, ParamRole::MovingMean, {c}, zeros, {}, false, c, c);
+    addParam(layer, index, ParamRole::MovingVariance, {c}, ones, {}, false, c,
              c);
-    addParam(layer, index, ParamRole::MovingVariance, {c}, ones, {}, false,
-             c, c);
     return true;
   }
   case LayerKind::Dropout:
@@ -840,16 +845,14 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
     else if (rank == 1 && p.size() == 2)
       layer.pads[0] = {p[0], p[1]};
     else
-      return layerError(layer, rank == 2
-                                   ? "padding takes 1, 2 or 4 numbers "
-                                     "(n, [h, w] or [top, bottom, left, "
-                                     "right]), got " +
-                                         std::to_string(p.size())
-                                   : "padding takes 1 or 2 numbers (n or "
-                                     "[left, right]), got " +
-                                         std::to_string(p.size()));
-    std::vector<shape::Pad> pads(layer.pads.begin(),
-                                 layer.pads.begin() + rank);
+      return layerError(layer, rank == 2 ? "padding takes 1, 2 or 4 numbers "
+                                           "(n, [h, w] or [top, bottom, left, "
+                                           "right]), got " +
+                                               std::to_string(p.size())
+                                         : "padding takes 1 or 2 numbers (n or "
+                                           "[left, right]), got " +
+                                               std::to_string(p.size()));
+    std::vector<shape::Pad> pads(layer.pads.begin(), layer.pads.begin() + rank);
     return applyShape(layer, shape::zeroPad(in, pads));
   }
   case LayerKind::Activation:
@@ -866,11 +869,9 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
       shape::ShapeResult r =
           shape::sameShape(acc, net.layers[layer.inputs[i]].shape);
       if (!r.ok())
-        return layerError(layer,
-                          "cannot add " +
-                              net.layers[layer.inputs[0]].name + " and " +
-                              net.layers[layer.inputs[i]].name + ": " +
-                              r.error);
+        return layerError(
+            layer, "cannot add " + net.layers[layer.inputs[0]].name + " and " +
+                       net.layers[layer.inputs[i]].name + ": " + r.error);
       acc = r.dims;
     }
     layer.shape = acc;
@@ -885,8 +886,8 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
     int64_t axis = b.get("axis").intValue;
     if (!applyShape(layer, shape::concat(shapes, axis)))
       return false;
-    layer.axis = axis < 0 ? axis + static_cast<int64_t>(shapes[0].size())
-                          : axis;
+    layer.axis =
+        axis < 0 ? axis + static_cast<int64_t>(shapes[0].size()) : axis;
     return true;
   }
   }
@@ -914,8 +915,8 @@ bool Sema::checkSizes(const Layer &layer) {
                                  " has more than 2^31 values per example");
   for (unsigned p : layer.params)
     if (boundedCount(net.params[p].shape, false, kMaxParams) < 0)
-      return layerError(layer, "parameter " + net.params[p].name +
-                                   " is too large");
+      return layerError(layer,
+                        "parameter " + net.params[p].name + " is too large");
   return true;
 }
 
@@ -923,9 +924,8 @@ int Sema::buildLayer(const ast::Expr &call, const LayerSpec &spec,
                      std::vector<int> inputs, const std::string &valueName) {
   auto def = layerDefaults.find(spec.call.name);
   std::shared_ptr<BoundCall> b =
-      bindCall(spec.call, call, def == layerDefaults.end() ? nullptr
-                                                           : def->second.get(),
-               false);
+      bindCall(spec.call, call,
+               def == layerDefaults.end() ? nullptr : def->second.get(), false);
   if (spec.kind == LayerKind::Input) {
     ++inputCalls;
     if (inputCalls > 1 && !options.syntaxErrors) {
@@ -979,8 +979,8 @@ int Sema::buildLayer(const ast::Expr &call, const LayerSpec &spec,
 void Sema::collectDefaults(const ast::Stmt &block) {
   std::map<std::string, SourceRange> seen;
   for (const ast::Stmt &s : block.body) {
-    if (s.kind != ast::StmtKind::Expr ||
-        s.value->kind != ast::ExprKind::Call || !s.value->hasParens) {
+    if (s.kind != ast::StmtKind::Expr || s.value->kind != ast::ExprKind::Call ||
+        !s.value->hasParens) {
       diags.error(s.range, "expected a layer with named options in "
                            "defaults, e.g. conv2d(padding=same)");
       continue;
@@ -988,9 +988,8 @@ void Sema::collectDefaults(const ast::Stmt &block) {
     const ast::Expr &e = *s.value;
     const LayerSpec *spec = findLayerSpec(e.text);
     if (!spec) {
-      diags.error(e.nameRange,
-                  withSuggestion("unknown layer " + quote(e.text), e.text,
-                                 layerNames()));
+      diags.error(e.nameRange, withSuggestion("unknown layer " + quote(e.text),
+                                              e.text, layerNames()));
       continue;
     }
     if (seen.count(e.text)) {
@@ -1097,8 +1096,8 @@ int Sema::resolveRef(const std::string &name, SourceRange use) {
     std::vector<std::string> names;
     for (const auto &kv : bindingIndex)
       names.push_back(kv.first);
-    diags.error(use, withSuggestion("undefined value " + quote(name), name,
-                                    names));
+    diags.error(use,
+                withSuggestion("undefined value " + quote(name), name, names));
     return -1;
   }
   return resolveBinding(it->second, use);
@@ -1117,8 +1116,8 @@ int Sema::resolveBinding(size_t index, SourceRange use) {
         path += bindings[v].stmt->name + " -> ";
     }
     path += b.stmt->name;
-    diags.error(use, "cycle: " + quote(b.stmt->name) +
-                         " depends on itself (" + path + ")");
+    diags.error(use, "cycle: " + quote(b.stmt->name) + " depends on itself (" +
+                         path + ")");
     return -1;
   }
   if (visiting.size() >= kMaxValueDepth) {
@@ -1145,17 +1144,17 @@ int Sema::evalChain(const ast::Expr &value, const std::string &valueName) {
     bool last = i + 1 == steps.size();
     const std::string &name = last ? valueName : std::string();
     if (step.kind != ast::ExprKind::Call) {
-      diags.error(step.range, "expected a value name or a layer, got " +
-                                  describe(step));
+      diags.error(step.range,
+                  "expected a value name or a layer, got " + describe(step));
       return -1;
     }
     if (step.isWord() && bindingIndex.count(step.text)) {
       if (i != 0) {
-        diags.error(step.range,
-                    quote(step.text) + " is a value; only the first step of "
-                                       "a chain can name a value (use "
-                                       "add(...) or concat(...) to join "
-                                       "values)");
+        diags.error(step.range, quote(step.text) +
+                                    " is a value; only the first step of "
+                                    "a chain can name a value (use "
+                                    "add(...) or concat(...) to join "
+                                    "values)");
         return -1;
       }
       current = resolveRef(step.text, step.range);
@@ -1168,8 +1167,8 @@ int Sema::evalChain(const ast::Expr &value, const std::string &valueName) {
         continue;
       }
       diags.error(step.nameRange,
-                  withSuggestion("unknown layer " + quote(step.text),
-                                 step.text, layerNames()));
+                  withSuggestion("unknown layer " + quote(step.text), step.text,
+                                 layerNames()));
       return -1;
     }
     std::vector<int> inputs;
@@ -1185,10 +1184,10 @@ int Sema::evalChain(const ast::Expr &value, const std::string &valueName) {
                   spec->arity == InputArity::None
                       ? std::string("input(...) starts a chain; it cannot "
                                     "follow '->'")
-                      : spec->call.name + " takes its inputs as arguments, "
-                                          "e.g. " +
-                            spec->call.name +
-                            "(a, b); it cannot follow '->'");
+                      : spec->call.name +
+                            " takes its inputs as arguments, "
+                            "e.g. " +
+                            spec->call.name + "(a, b); it cannot follow '->'");
       return -1;
     }
     if (spec->arity == InputArity::One)
@@ -1222,8 +1221,7 @@ void Sema::buildGraph(const ast::Stmt &block) {
     auto it = bindingIndex.find(s.name);
     if (it != bindingIndex.end()) {
       diags.error(s.nameRange, "duplicate name " + quote(s.name));
-      diags.note(bindings[it->second].stmt->nameRange,
-                 "first defined here");
+      diags.note(bindings[it->second].stmt->nameRange, "first defined here");
       continue;
     }
     bindingIndex[s.name] = bindings.size();
@@ -1315,11 +1313,10 @@ void Sema::checkModel() {
       l.dropoutStream = stream++;
 
   const Layer &out = net.layers[net.output];
-  net.outputSoftmax = out.activation == Activation::Softmax &&
-                      (out.kind == LayerKind::Activation ||
-                       out.kind == LayerKind::Dense ||
-                       out.kind == LayerKind::Conv2D ||
-                       out.kind == LayerKind::Conv1D);
+  net.outputSoftmax =
+      out.activation == Activation::Softmax &&
+      (out.kind == LayerKind::Activation || out.kind == LayerKind::Dense ||
+       out.kind == LayerKind::Conv2D || out.kind == LayerKind::Conv1D);
   if (out.shape.size() != 2) {
     diags.error(out.range, "the model's output must be examples x classes, "
                            "got " +
@@ -1329,10 +1326,10 @@ void Sema::checkModel() {
     return;
   }
   if (out.shape[1] != net.data.numClasses) {
-    diags.error(out.range,
-                "the output has " + std::to_string(out.shape[1]) +
-                    " values per example but the data has " +
-                    std::to_string(net.data.numClasses) + " classes");
+    diags.error(out.range, "the output has " + std::to_string(out.shape[1]) +
+                               " values per example but the data has " +
+                               std::to_string(net.data.numClasses) +
+                               " classes");
     modelOk = false;
   }
   const Layer &input = net.layers[net.input];
@@ -1413,8 +1410,9 @@ void Sema::resolveData(const ast::Stmt *block) {
       int64_t l = select.ints[i];
       if (l >= sourceClasses) {
         diags.error(select.itemRanges[i],
-                    "label " + std::to_string(l) + " does not exist; the "
-                    "data has labels 0 to " +
+                    "label " + std::to_string(l) +
+                        " does not exist; the "
+                        "data has labels 0 to " +
                         std::to_string(sourceClasses - 1));
         return;
       }
@@ -1445,8 +1443,7 @@ void Sema::resolveData(const ast::Stmt *block) {
     d.classNames = names.strings;
   }
   if (d.kind == Dataset::Kind::Idx && !select.present && names.present &&
-      b->get("classes").present &&
-      b->get("classes").intValue != d.numClasses)
+      b->get("classes").present && b->get("classes").intValue != d.numClasses)
     diags.error(b->get("classes").range, "classes does not match class_names");
 }
 
@@ -1519,12 +1516,11 @@ void Sema::resolveTrain(const ast::Stmt *block) {
     s.restoreBest = e.get("restore_best").boolValue;
     if ((s.monitor == Metric::ValLoss || s.monitor == Metric::ValAccuracy) &&
         t.validationSplit == 0)
-      diags.error(e.get("monitor").fromDefault ? e.range
-                                               : e.get("monitor").range,
-                  std::string("early stopping monitors ") +
-                      getMetricName(s.monitor) +
-                      ", which needs validation data: set validation_split "
-                      "(e.g. 0.2)");
+      diags.error(
+          e.get("monitor").fromDefault ? e.range : e.get("monitor").range,
+          std::string("early stopping monitors ") + getMetricName(s.monitor) +
+              ", which needs validation data: set validation_split "
+              "(e.g. 0.2)");
   }
 
   const OptionValue &aug = b->get("augment");
@@ -1546,10 +1542,10 @@ void Sema::resolveTrain(const ast::Stmt *block) {
         if (names[k] == classes.strings[i])
           found = static_cast<int64_t>(k);
       if (found < 0) {
-        diags.error(classes.itemRanges[i],
-                    withSuggestion("unknown class \"" + classes.strings[i] +
-                                       "\"",
-                                   classes.strings[i], names));
+        diags.error(
+            classes.itemRanges[i],
+            withSuggestion("unknown class \"" + classes.strings[i] + "\"",
+                           classes.strings[i], names));
         continue;
       }
       g.classes.push_back(found);
@@ -1566,8 +1562,7 @@ void Sema::resolveTrain(const ast::Stmt *block) {
   // that ends in softmax must not also be declared as producing logits, and
   // one that produces logits must say so; either mistake trains a wrong loss.
   const Layer &out = net.layers[net.output];
-  SourceRange where =
-      lossValue.fromDefault ? out.range : lossValue.range;
+  SourceRange where = lossValue.fromDefault ? out.range : lossValue.range;
   if (net.outputSoftmax && t.loss.fromLogits) {
     diags.error(where, "the output " + quote(out.name) +
                            " already applies softmax, so the loss must not "
@@ -1601,9 +1596,9 @@ void Sema::run(const ast::File &file) {
     bool isModel = s.name == "sequential" || s.name == "graph";
     std::string key = isModel ? "model" : s.name;
     if (sections.count(key)) {
-      diags.error(s.nameRange, isModel ? "a file holds one model"
-                                       : "section " + quote(s.name) +
-                                             " appears twice");
+      diags.error(s.nameRange,
+                  isModel ? "a file holds one model"
+                          : "section " + quote(s.name) + " appears twice");
       diags.note(sections[key]->nameRange, "first here");
       continue;
     }
@@ -1611,8 +1606,7 @@ void Sema::run(const ast::File &file) {
     if (isModel)
       model = &s;
     if (!isModel && !s.label.empty())
-      diags.error(s.labelRange, "section " + quote(s.name) +
-                                    " takes no name");
+      diags.error(s.labelRange, "section " + quote(s.name) + " takes no name");
   }
 
   if (sections.count("defaults"))
@@ -1635,8 +1629,8 @@ void Sema::run(const ast::File &file) {
     net.fileId = file.fileId;
     net.range = model->range;
     if (net.name.empty())
-      diags.error(model->nameRange, "the model needs a name: '" +
-                                        model->name + " NAME { ... }'");
+      diags.error(model->nameRange,
+                  "the model needs a name: '" + model->name + " NAME { ... }'");
     if (options.syntaxErrors)
       checkOptionsOnly(*model);
     else if (net.isGraph)

@@ -59,8 +59,8 @@ SourceLoc SourceManager::getLoc(uint32_t file, uint32_t offset) const {
   const Buffer &buf = get(file);
   offset = std::min<uint32_t>(offset, buf.text.size());
   // The last line start not after `offset`.
-  auto it = std::upper_bound(buf.lineStarts.begin(), buf.lineStarts.end(),
-                             offset);
+  auto it =
+      std::upper_bound(buf.lineStarts.begin(), buf.lineStarts.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - buf.lineStarts.begin());
   SourceLoc loc;
   loc.file = file;

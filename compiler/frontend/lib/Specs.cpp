@@ -112,6 +112,7 @@ constexpr OptionType Call = OptionType::Call;
 constexpr OptionType ValueRefs = OptionType::ValueRefs;
 constexpr OptionType Block = OptionType::Block;
 
+/// A table row: a callable with its options and family tag.
 CallSpec call(const char *name, const char *help,
               std::vector<OptionSpec> options, unsigned tag = 0) {
   CallSpec c;
@@ -122,6 +123,7 @@ CallSpec call(const char *name, const char *help,
   return c;
 }
 
+/// A family's enum value as a CallSpec tag.
 template <typename E> unsigned tagOf(E e) { return static_cast<unsigned>(e); }
 
 /// All tables, built once. Members refer to each other by pointer, so the
@@ -158,11 +160,12 @@ private:
   void parseDefaults(CallSpec &c);
 };
 
+/// The words of the `activation` option, from the Activation names.
 std::vector<std::string> activationWords() {
   std::vector<std::string> w;
-  for (Activation a : {Activation::Linear, Activation::Relu, Activation::Gelu,
-                       Activation::Sigmoid, Activation::Tanh,
-                       Activation::Softmax})
+  for (Activation a :
+       {Activation::Linear, Activation::Relu, Activation::Gelu,
+        Activation::Sigmoid, Activation::Tanh, Activation::Softmax})
     w.push_back(getActivationName(a));
   return w;
 }
@@ -171,10 +174,11 @@ Tables::Tables() {
   // --- Initialisers (Keras names and defaults) ---------------------------
   using IT = InitializerTag;
   initializers.members = {
-      call("glorot_uniform", "uniform, limit sqrt(6 / (fan_in + fan_out))",
-           {}, tagOf(IT::GlorotUniform)),
-      call("glorot_normal", "truncated normal, stddev sqrt(2 / (fan_in + "
-                            "fan_out))",
+      call("glorot_uniform", "uniform, limit sqrt(6 / (fan_in + fan_out))", {},
+           tagOf(IT::GlorotUniform)),
+      call("glorot_normal",
+           "truncated normal, stddev sqrt(2 / (fan_in + "
+           "fan_out))",
            {}, tagOf(IT::GlorotNormal)),
       call("he_normal", "truncated normal, stddev sqrt(2 / fan_in)", {},
            tagOf(IT::HeNormal)),
@@ -203,8 +207,9 @@ Tables::Tables() {
            tagOf(IT::TruncatedNormal)),
       call("variance_scaling", "Keras VarianceScaling",
            {Opt("scale", Float, "variance scale").above(0).def("1"),
-            Opt("mode", Word, "which fan").words(
-                {"fan_in", "fan_out", "fan_avg"}).def("fan_in"),
+            Opt("mode", Word, "which fan")
+                .words({"fan_in", "fan_out", "fan_avg"})
+                .def("fan_in"),
             Opt("distribution", Word, "distribution")
                 .words({"truncated_normal", "untruncated_normal", "uniform"})
                 .def("truncated_normal")},
@@ -230,9 +235,13 @@ Tables::Tables() {
   optimizers.members = {
       call("adam", "Adam (Keras 2 update)",
            {Opt("lr", Float, "learning rate").pos().above(0).def("0.001"),
-            Opt("beta1", Float, "first-moment decay").atLeast(0).below(1)
+            Opt("beta1", Float, "first-moment decay")
+                .atLeast(0)
+                .below(1)
                 .def("0.9"),
-            Opt("beta2", Float, "second-moment decay").atLeast(0).below(1)
+            Opt("beta2", Float, "second-moment decay")
+                .atLeast(0)
+                .below(1)
                 .def("0.999"),
             Opt("eps", Float, "denominator epsilon").above(0).def("1e-7")},
            tagOf(OK::Adam)),
@@ -243,7 +252,9 @@ Tables::Tables() {
            tagOf(OK::Sgd)),
       call("rmsprop", "RMSprop",
            {Opt("lr", Float, "learning rate").pos().above(0).def("0.001"),
-            Opt("rho", Float, "mean-square decay").atLeast(0).below(1)
+            Opt("rho", Float, "mean-square decay")
+                .atLeast(0)
+                .below(1)
                 .def("0.9"),
             Opt("eps", Float, "denominator epsilon").above(0).def("1e-7")},
            tagOf(OK::RmsProp)),
@@ -253,8 +264,7 @@ Tables::Tables() {
   losses.members = {
       call("categorical_crossentropy",
            "cross-entropy of one-hot labels and the softmax of the output",
-           {Opt("from_logits", Bool,
-                "the output is logits (no final softmax)")
+           {Opt("from_logits", Bool, "the output is logits (no final softmax)")
                 .def("false")}),
   };
 
@@ -264,14 +274,14 @@ Tables::Tables() {
       call("constant", "the optimizer's lr throughout", {},
            tagOf(SK::Constant)),
       call("step_decay", "lr * factor ^ floor(epoch / every)",
-           {Opt("factor", Float, "multiplier per step").pos().above(0)
-                .upTo(1),
+           {Opt("factor", Float, "multiplier per step").pos().above(0).upTo(1),
             Opt("every", Int, "epochs per step").pos().atLeast(1)},
            tagOf(SK::StepDecay)),
       call("exponential_decay",
            "lr * decay_rate ^ (step / decay_steps), Keras ExponentialDecay",
            {Opt("decay_steps", Int, "training steps per decay").atLeast(1),
-            Opt("decay_rate", Float, "multiplier per decay_steps").above(0)
+            Opt("decay_rate", Float, "multiplier per decay_steps")
+                .above(0)
                 .upTo(1),
             Opt("staircase", Bool, "floor the exponent").def("false")},
            tagOf(SK::ExponentialDecay)),
@@ -311,12 +321,15 @@ Tables::Tables() {
            .def("false"),
        Opt("vertical_flip", Bool, "flip up-down with probability 1/2")
            .def("false"),
-       Opt("rotation", Float, "maximum rotation in degrees").atLeast(0)
-           .upTo(180).def("0"),
-       Opt("zoom", Float, "maximum zoom fraction").atLeast(0).below(1)
+       Opt("rotation", Float, "maximum rotation in degrees")
+           .atLeast(0)
+           .upTo(180)
            .def("0"),
-       Opt("shift", Float, "maximum shift, fraction of the size").atLeast(0)
-           .below(1).def("0"),
+       Opt("zoom", Float, "maximum zoom fraction").atLeast(0).below(1).def("0"),
+       Opt("shift", Float, "maximum shift, fraction of the size")
+           .atLeast(0)
+           .below(1)
+           .def("0"),
        Opt("classes", StringList, "augment only these classes").optional(),
        Opt("copies", Int,
            "0: transform in place each epoch; n: add n augmented copies")
@@ -327,19 +340,25 @@ Tables::Tables() {
       "train", "the training set-up",
       {Opt("loss", Call, "loss").family(losses).def("categorical_crossentropy"),
        Opt("optimizer", Call, "optimizer").family(optimizers).def("adam"),
-       Opt("batch_size", Int, "examples per step").atLeast(1).cap(kMaxExtent).def("32"),
-       Opt("epochs", Int, "passes over the training set").atLeast(1).cap(kMaxExtent).def("1"),
+       Opt("batch_size", Int, "examples per step")
+           .atLeast(1)
+           .cap(kMaxExtent)
+           .def("32"),
+       Opt("epochs", Int, "passes over the training set")
+           .atLeast(1)
+           .cap(kMaxExtent)
+           .def("1"),
        Opt("validation_split", Float, "fraction held out for validation")
            .atLeast(0)
            .below(1)
            .def("0"),
-       Opt("shuffle", Bool, "shuffle the training set every epoch")
-           .def("true"),
+       Opt("shuffle", Bool, "shuffle the training set every epoch").def("true"),
        Opt("seed", Int, "seed of every random choice").atLeast(0).def("0"),
        Opt("lr_schedule", Call, "learning-rate schedule")
            .family(schedules)
            .def("constant"),
-       Opt("early_stopping", Block, "early stopping").block(earlyStopping)
+       Opt("early_stopping", Block, "early stopping")
+           .block(earlyStopping)
            .optional(),
        Opt("augment", Block, "data augmentation").block(augment).optional()});
   data = call(
@@ -348,8 +367,7 @@ Tables::Tables() {
            .family(datasets)
            .def("fashion_mnist"),
        Opt("classes", Int, "number of classes").atLeast(2).optional(),
-       Opt("class_names", StringList, "class names in label order")
-           .optional(),
+       Opt("class_names", StringList, "class names in label order").optional(),
        Opt("select", IntList, "keep only these labels, relabelled in order")
            .atLeast(0)
            .optional()});
@@ -379,21 +397,36 @@ Tables::Tables() {
   };
   auto conv = [&](const char *name, unsigned rank, const char *help) {
     return call(name, help,
-                weights({Opt("filters", Int, "output channels").pos().atLeast(1).cap(kMaxUnits),
-                         Opt("kernel", Spatial, "kernel size").pos().atLeast(1).cap(kMaxWindow)
+                weights({Opt("filters", Int, "output channels")
+                             .pos()
+                             .atLeast(1)
+                             .cap(kMaxUnits),
+                         Opt("kernel", Spatial, "kernel size")
+                             .pos()
+                             .atLeast(1)
+                             .cap(kMaxWindow)
                              .count(rank),
-                         Opt("stride", Spatial, "stride").atLeast(1).cap(kMaxWindow).count(rank)
+                         Opt("stride", Spatial, "stride")
+                             .atLeast(1)
+                             .cap(kMaxWindow)
+                             .count(rank)
                              .def("1"),
                          Opt("padding", Word, "valid or same (Keras)")
                              .words({"valid", "same"})
                              .def("valid"),
-                         Opt("dilation", Spatial, "dilation rate").atLeast(1).cap(kMaxWindow)
+                         Opt("dilation", Spatial, "dilation rate")
+                             .atLeast(1)
+                             .cap(kMaxWindow)
                              .count(rank)
                              .def("1")}));
   };
   auto pool = [&](const char *name, unsigned rank, const char *help) {
     return call(name, help,
-                {Opt("size", Spatial, "window").pos().atLeast(1).cap(kMaxWindow).count(rank)
+                {Opt("size", Spatial, "window")
+                     .pos()
+                     .atLeast(1)
+                     .cap(kMaxWindow)
+                     .count(rank)
                      .def("2"),
                  Opt("stride", Spatial, "stride (default: the window)")
                      .atLeast(1)
@@ -408,7 +441,10 @@ Tables::Tables() {
   using IA = InputArity;
   addLayer(LK::Input, IA::None,
            call("input", "the model's input, per-example shape",
-                {Opt("shape", IntList, "e.g. [28, 28, 1]").pos().atLeast(1).cap(kMaxExtent)}));
+                {Opt("shape", IntList, "e.g. [28, 28, 1]")
+                     .pos()
+                     .atLeast(1)
+                     .cap(kMaxExtent)}));
   addLayer(LK::Conv2D, IA::One, conv("conv2d", 2, "2-D convolution, NHWC"));
   addLayer(LK::Conv1D, IA::One, conv("conv1d", 1, "1-D convolution, NWC"));
   addLayer(LK::MaxPool2D, IA::One, pool("maxpool2d", 2, "2-D max pooling"));
@@ -419,33 +455,40 @@ Tables::Tables() {
            call("global_avgpool", "mean over the spatial axes", {}));
   addLayer(LK::BatchNorm, IA::One,
            call("batchnorm", "batch normalisation over the channels",
-                {Opt("momentum", Float, "moving-average momentum").atLeast(0)
+                {Opt("momentum", Float, "moving-average momentum")
+                     .atLeast(0)
                      .upTo(1)
                      .def("0.99"),
                  Opt("eps", Float, "variance epsilon").above(0).def("0.001"),
                  Opt("trainable", Bool, "false freezes gamma and beta")
                      .def("true")}));
-  addLayer(LK::Dropout, IA::One,
-           call("dropout", "zero a fraction of values while training",
-                {Opt("rate", Float, "drop probability").pos().atLeast(0)
-                     .below(1)}));
-  addLayer(LK::Dense, IA::One,
-           call("dense", "fully connected",
-                weights({Opt("units", Int, "outputs").pos().atLeast(1).cap(kMaxUnits)})));
+  addLayer(
+      LK::Dropout, IA::One,
+      call("dropout", "zero a fraction of values while training",
+           {Opt("rate", Float, "drop probability").pos().atLeast(0).below(1)}));
+  addLayer(
+      LK::Dense, IA::One,
+      call(
+          "dense", "fully connected",
+          weights(
+              {Opt("units", Int, "outputs").pos().atLeast(1).cap(kMaxUnits)})));
   addLayer(LK::Flatten, IA::One,
            call("flatten", "N x d1 x ... -> N x (d1 * ...)", {}));
   addLayer(LK::Reshape, IA::One,
            call("reshape", "new per-example shape (one -1 is inferred)",
-                {Opt("shape", IntList, "e.g. [28, 28]").pos().atLeast(-1).cap(kMaxExtent)}));
-  addLayer(LK::ZeroPad2D, IA::One,
-           call("zeropad2d", "zero padding of height and width",
-                {Opt("padding", IntList,
-                     "n, [h, w] or [top, bottom, left, right]")
+                {Opt("shape", IntList, "e.g. [28, 28]")
                      .pos()
-                     .atLeast(0)
-                     .cap(kMaxWindow)
-                     .scalar()
-                     .def("1")}));
+                     .atLeast(-1)
+                     .cap(kMaxExtent)}));
+  addLayer(
+      LK::ZeroPad2D, IA::One,
+      call("zeropad2d", "zero padding of height and width",
+           {Opt("padding", IntList, "n, [h, w] or [top, bottom, left, right]")
+                .pos()
+                .atLeast(0)
+                .cap(kMaxWindow)
+                .scalar()
+                .def("1")}));
   addLayer(LK::ZeroPad1D, IA::One,
            call("zeropad1d", "zero padding of the steps",
                 {Opt("padding", IntList, "n or [left, right]")
@@ -503,24 +546,23 @@ void Tables::parseDefaults(CallSpec &c) {
   }
 }
 
+/// The tables, built on first use.
 const Tables &getTables() {
   static const Tables tables;
   return tables;
 }
-
-std::string formatBound(double v) { return formatNumber(v); }
 
 } // namespace
 
 std::string OptionSpec::describeBounds() const {
   bool hasLo = std::isfinite(lo), hasHi = std::isfinite(hi) && !hiIsCap;
   if (hasLo && hasHi)
-    return std::string("in ") + (loOpen ? "(" : "[") + formatBound(lo) + ", " +
-           formatBound(hi) + (hiOpen ? ")" : "]");
+    return std::string("in ") + (loOpen ? "(" : "[") + formatNumber(lo) + ", " +
+           formatNumber(hi) + (hiOpen ? ")" : "]");
   if (hasLo)
-    return (loOpen ? "greater than " : "at least ") + formatBound(lo);
+    return (loOpen ? "greater than " : "at least ") + formatNumber(lo);
   if (hasHi)
-    return (hiOpen ? "less than " : "at most ") + formatBound(hi);
+    return (hiOpen ? "less than " : "at most ") + formatNumber(hi);
   return "";
 }
 
@@ -555,8 +597,9 @@ std::string OptionSpec::describeType() const {
   case OptionType::StringList:
     return "list of strings";
   case OptionType::Spatial:
-    return count == 1 ? "integer" : "integer or list of " +
-                                        std::to_string(count) + " integers";
+    return count == 1
+               ? "integer"
+               : "integer or list of " + std::to_string(count) + " integers";
   case OptionType::Call:
     return family ? family->what : "call";
   case OptionType::ValueRefs:
@@ -582,7 +625,8 @@ std::string OptionSpec::describeExpected() const {
     return "a " + describeType();
   case OptionType::Call: {
     const std::string &w = family ? family->what : "call";
-    bool vowel = !w.empty() && std::string("aeiou").find(w[0]) != std::string::npos;
+    bool vowel =
+        !w.empty() && std::string("aeiou").find(w[0]) != std::string::npos;
     return (vowel ? "an " : "a ") + w;
   }
   default:
@@ -654,22 +698,24 @@ const OptionValue &BoundCall::get(std::string_view name) const {
 
 unsigned editDistance(std::string_view a, std::string_view b) {
   // Optimal string alignment: insertions, deletions, substitutions and
-  // transpositions of neighbours ("imgae" is one edit from "image").
-  std::vector<std::vector<unsigned>> d(a.size() + 1,
-                                       std::vector<unsigned>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i)
-    d[i][0] = static_cast<unsigned>(i);
+  // transpositions of neighbours ("imgae" is one edit from "image"). Three
+  // rolling rows: the one before last is needed for transpositions.
+  std::vector<unsigned> prev2(b.size() + 1), prev(b.size() + 1),
+      cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j)
-    d[0][j] = static_cast<unsigned>(j);
-  for (size_t i = 1; i <= a.size(); ++i)
+    prev[j] = static_cast<unsigned>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<unsigned>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
       unsigned cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + cost});
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
     }
-  return d[a.size()][b.size()];
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
 }
 
 std::string suggest(std::string_view typo,
@@ -692,9 +738,9 @@ std::string suggest(std::string_view typo,
     std::string f = fold(n);
     // A name that starts the typo, or the other way round, is a good
     // guess even when many letters differ ("training" for "train").
-    bool prefix = t.size() >= 4 && f.size() >= 4 &&
-                  (t.compare(0, f.size(), f) == 0 ||
-                   f.compare(0, t.size(), t) == 0);
+    bool prefix =
+        t.size() >= 4 && f.size() >= 4 &&
+        (t.compare(0, f.size(), f) == 0 || f.compare(0, t.size(), t) == 0);
     unsigned d = prefix ? 1 : editDistance(t, f);
     if (d < bestDist) {
       bestDist = d;
@@ -707,6 +753,7 @@ std::string suggest(std::string_view typo,
 
 namespace {
 
+/// One reference line per option: type, bounds, default, help.
 void printOptions(const CallSpec &c, std::ostream &os, const char *indent) {
   for (const OptionSpec &o : c.options) {
     os << indent << o.name << ": " << o.describeType();
@@ -727,6 +774,7 @@ void printOptions(const CallSpec &c, std::ostream &os, const char *indent) {
   }
 }
 
+/// The reference of a family: each member and its options.
 void printFamily(const Family &f, std::ostream &os) {
   // "loss" -> "losses", "optimizer" -> "optimizers".
   os << "\n" << f.what << (f.what.back() == 's' ? "es" : "s") << ":\n";

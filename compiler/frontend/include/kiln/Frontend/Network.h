@@ -205,7 +205,8 @@ struct Optimizer {
   double rho = 0.9;
 };
 
-/// How the learning rate changes during training (from Optimizer::learningRate).
+/// How the learning rate changes during training (from
+/// Optimizer::learningRate).
 struct LrSchedule {
   enum class Kind {
     Constant,
