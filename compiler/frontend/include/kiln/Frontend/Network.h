@@ -142,7 +142,10 @@ struct Layer {
   SourceRange range;
   /// Indices into Network::layers, each smaller than this layer's own.
   std::vector<unsigned> inputs;
-  /// Output shape, batch first (kDynamic).
+  /// Output shape, batch first (kDynamic). For the Input kind this is the
+  /// shape the model reads: the data's examples (Dataset::imageShape) are fed
+  /// reshaped row-major, so input([28, 28]) reads each 28x28x1 image as 28
+  /// steps of 28 features.
   shape::Dims shape;
 
   /// Conv and pool: 1 or 2 spatial axes; window/strides/dilations/pads use
