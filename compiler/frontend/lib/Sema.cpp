@@ -937,13 +937,17 @@ int Sema::buildLayer(const ast::Expr &call, const LayerSpec &spec,
     }
     firstInputCall = &call;
   }
+  // After a syntax error the graph's names are not collected (statements
+  // may be missing), so only the options were worth checking.
+  if (options.syntaxErrors)
+    return -1;
   // Graph inputs of add/concat come from the bound value names.
   if (b && spec.arity == InputArity::Many) {
     const OptionValue &refs = b->get("inputs");
     for (size_t i = 0; i < refs.strings.size(); ++i)
       inputs.push_back(resolveRef(refs.strings[i], refs.itemRanges[i]));
   }
-  if (!b || options.syntaxErrors)
+  if (!b)
     return -1;
   for (int i : inputs)
     if (i < 0)
