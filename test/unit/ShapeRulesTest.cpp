@@ -345,3 +345,17 @@ TEST(ShapeRules, Classification) {
 }
 
 } // namespace
+
+namespace {
+
+// Tests that softmax keeps an N x M shape and rejects an image value.
+TEST(ShapeRules, Softmax) {
+  ShapeResult ok = softmax({kDynamic, 10});
+  ASSERT_TRUE(ok.ok()) << ok.error;
+  EXPECT_EQ(ok.dims, (Dims{kDynamic, 10}));
+  ShapeResult bad = softmax({kDynamic, 26, 26, 8});
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.error.find("must be rank 2"), std::string::npos);
+}
+
+} // namespace
