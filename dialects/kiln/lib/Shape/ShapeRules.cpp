@@ -302,12 +302,6 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
   return ShapeResult::success(out);
 }
 
-ShapeResult softmax(const Dims &input) {
-  if (input.size() != 2)
-    return ShapeResult::failure(rankError("softmax input (N x M)", 2, input));
-  return ShapeResult::success(input);
-}
-
 ShapeResult channelParam(const Dims &value, const Dims &param) {
   if (value.empty())
     return ShapeResult::failure("a per-channel parameter needs a value with "

@@ -98,9 +98,6 @@ ShapeResult sameShape(const Dims &lhs, const Dims &rhs);
 /// extents must agree.
 ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis);
 
-/// Softmax over the last axis (kiln.softmax): the input must be N x M.
-ShapeResult softmax(const Dims &input);
-
 /// A per-channel parameter (bias, BatchNorm scale/offset/statistics) of a
 /// value whose channels are innermost: checks `param` is [C].
 ShapeResult channelParam(const Dims &value, const Dims &param);
