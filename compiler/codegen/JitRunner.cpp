@@ -77,61 +77,93 @@ JitKernel::JitKernel(HalideKernel &kernel, const Halide::Target &target)
   }
 }
 
-std::vector<HostTensor> JitKernel::run(const std::vector<JitArg> &args,
-                                       int64_t batch) {
-  if (!message.empty())
-    return {};
+namespace {
+
+/// Inputs bound to a kernel's parameters and outputs allocated, ready for
+/// any number of realizations.
+struct Bound {
+  std::vector<JitArg> inputs; // Halide needs mutable host pointers.
+  Halide::ParamMap params;
+  std::vector<HostTensor> outputs;
+  std::vector<Halide::Buffer<>> buffers;
+};
+
+} // namespace
+
+static bool bind(HalideKernel &kernel, const std::vector<JitArg> &args,
+                 int64_t batch, Bound &bound, std::string &message) {
   if (args.size() != kernel.args.size()) {
     message = "kernel '" + kernel.name + "' takes " +
               std::to_string(kernel.args.size()) + " arguments, got " +
               std::to_string(args.size());
-    return {};
+    return false;
   }
-  std::vector<JitArg> inputs = args; // Halide needs mutable host pointers.
-  Halide::ParamMap params;
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  bound.inputs = args;
+  for (size_t i = 0; i < bound.inputs.size(); ++i) {
     KernelArg &ka = kernel.args[i];
     switch (ka.kind) {
     case KernelArg::Kind::Tensor:
-      params.set(ka.image, viewOf(inputs[i].tensor));
+      bound.params.set(ka.image, viewOf(bound.inputs[i].tensor));
       break;
     case KernelArg::Kind::F32:
-      params.set(ka.f32, static_cast<float>(inputs[i].scalar));
+      bound.params.set(ka.f32, static_cast<float>(bound.inputs[i].scalar));
       break;
     case KernelArg::Kind::I64:
-      params.set(ka.i64, static_cast<int64_t>(inputs[i].scalar));
+      bound.params.set(ka.i64, static_cast<int64_t>(bound.inputs[i].scalar));
       break;
     }
   }
-  std::vector<HostTensor> outputs(kernel.outputs.size());
-  std::vector<Halide::Buffer<>> buffers;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    outputs[i].shape = kernel.outputShapes[i];
-    for (int64_t &d : outputs[i].shape)
+  bound.outputs.resize(kernel.outputs.size());
+  for (size_t i = 0; i < bound.outputs.size(); ++i) {
+    bound.outputs[i].shape = kernel.outputShapes[i];
+    for (int64_t &d : bound.outputs[i].shape)
       if (d < 0)
         d = batch;
-    outputs[i].data.assign(product(outputs[i].shape), 0.0f);
-    buffers.push_back(viewOf(outputs[i]));
+    bound.outputs[i].data.assign(product(bound.outputs[i].shape), 0.0f);
+    bound.buffers.push_back(viewOf(bound.outputs[i]));
   }
+  return true;
+}
+
+std::vector<HostTensor> JitKernel::run(const std::vector<JitArg> &args,
+                                       int64_t batch) {
+  if (!message.empty())
+    return {};
+  Bound bound;
+  if (!bind(kernel, args, batch, bound, message))
+    return {};
   try {
-    pipeline.realize(Halide::Realization(buffers), target, params);
+    pipeline.realize(Halide::Realization(bound.buffers), target,
+                     bound.params);
   } catch (const Halide::Error &e) {
     message = std::string("kernel '") + kernel.name + "' failed: " + e.what();
     return {};
   }
-  return outputs;
+  return std::move(bound.outputs);
 }
 
 double JitKernel::time(const std::vector<JitArg> &args, int64_t batch,
                        int iterations) {
+  if (!message.empty())
+    return -1;
+  Bound bound;
+  if (!bind(kernel, args, batch, bound, message))
+    return -1;
+  // One untimed run first: it pays for first-touch page faults.
   double best = 1e30;
-  for (int i = 0; i < iterations; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    if (run(args, batch).empty())
-      return -1;
-    std::chrono::duration<double> elapsed =
-        std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count());
+  try {
+    for (int i = 0; i <= iterations; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      pipeline.realize(Halide::Realization(bound.buffers), target,
+                       bound.params);
+      std::chrono::duration<double> elapsed =
+          std::chrono::steady_clock::now() - start;
+      if (i)
+        best = std::min(best, elapsed.count());
+    }
+  } catch (const Halide::Error &e) {
+    message = std::string("kernel '") + kernel.name + "' failed: " + e.what();
+    return -1;
   }
   return best;
 }

@@ -28,7 +28,7 @@ double kiln::codegen::measurePeakGflops(const Halide::Target &target) {
   Halide::Buffer<float> result(lanes, chains, tasks);
   out.realize(result, target);
   double best = 0;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 20; ++i) {
     auto start = std::chrono::steady_clock::now();
     out.realize(result, target);
     std::chrono::duration<double> elapsed =

@@ -354,8 +354,11 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   // registers (AVX-512, AArch64) a wider tile fits than with AVX2's 16.
   bool manyRegisters = target.has_feature(Halide::Target::AVX512_Skylake) ||
                        target.arch == Halide::Target::ARM;
-  s.tileInner = manyRegisters ? 2 : 1;
-  s.tileOuter = manyRegisters ? 7 : 6;
+  s.tileInner = 2;
+  s.tileOuter = manyRegisters ? 7 : 5;
+  // Weight gradients: batch chunks of 16 give enough parallel partial sums
+  // for a few threads while their inputs stay in the L2 cache.
+  s.rfactor = 16;
   s.unrollReduction = 1;
   s.stageInput = true;
   s.parallelBatch = false;

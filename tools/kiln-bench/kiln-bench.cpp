@@ -43,6 +43,10 @@ cl::opt<std::string>
                  cl::init("heuristic"));
 cl::opt<int> iterations("iterations", cl::desc("Timed runs per kernel"),
                         cl::init(5));
+cl::opt<bool> printStmt("print-stmt",
+                        cl::desc("Print each kernel's lowered Halide "
+                                 "statement before timing it"),
+                        cl::init(false));
 cl::opt<std::string> only("only", cl::desc("Time only kernels whose name "
                                            "contains this"),
                           cl::init(""));
@@ -123,6 +127,8 @@ int main(int argc, char **argv) {
       errs() << "kiln-bench: " << bench.name << ": " << error << "\n";
       return 1;
     }
+    if (printStmt)
+      outs() << loweredStmt(*kernel, target) << "\n";
     JitKernel jit(*kernel, target);
     double seconds =
         jit.time(randomArgs(bench.body->getArguments(), batch, 1), batch,

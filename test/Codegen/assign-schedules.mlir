@@ -1,0 +1,42 @@
+// RUN: kiln-opt %s --kiln-assign-schedules="target=x86-avx512" | FileCheck %s
+// RUN: kiln-opt %s --kiln-assign-schedules="target=x86-avx2" | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --kiln-assign-schedules="schedule=Adams2019" | FileCheck %s --check-prefix=AUTO
+// RUN: kiln-opt %s --kiln-assign-schedules="schedule=Adams2019 force=true" | FileCheck %s --check-prefix=FORCE
+// RUN: not kiln-opt %s --kiln-assign-schedules="schedule='v16 t0x2'" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not kiln-opt %s --kiln-assign-schedules="target=sparc" 2>&1 | FileCheck %s --check-prefix=TARGET
+
+// Tests that the heuristic sizes the register tile for the target (32 vector
+// registers on AVX-512, 16 on AVX2) and divides the 14-wide rows evenly.
+// CHECK-LABEL: func.func @conv
+// CHECK: kiln.kernel "k0"{{.*}}schedule = "v0 t2x7 u1 stage rf16 pr gpu32x4"
+// AVX2-LABEL: func.func @conv
+// AVX2: kiln.kernel "k0"{{.*}}schedule = "v0 t2x5 u1 stage rf16 pr gpu32x4"
+// AUTO-LABEL: func.func @conv
+// AUTO: kiln.kernel "k0"{{.*}}schedule = "auto:Adams2019"
+func.func @conv(%x: tensor<?x14x14x64xf32>, %w: tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32> {
+  %r = kiln.kernel "k0"(%x, %w) : (tensor<?x14x14x64xf32>, tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32> {
+  ^bb0(%a: tensor<?x14x14x64xf32>, %b: tensor<3x3x64x128xf32>):
+    %y = kiln.conv2d %a, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x14x14x64xf32>, tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32>
+    %z = kiln.relu %y : tensor<?x14x14x128xf32>
+    kiln.yield %z : tensor<?x14x14x128xf32>
+  }
+  return %r : tensor<?x14x14x128xf32>
+}
+
+// Tests that a schedule a kernel already carries (from a tuning database) is
+// kept unless force is set.
+// CHECK-LABEL: func.func @tuned
+// CHECK: schedule = "v16 t4x4 u2 stage rf8 pb gpu32x4"
+// FORCE-LABEL: func.func @tuned
+// FORCE: schedule = "auto:Adams2019"
+func.func @tuned(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %r = kiln.kernel "k1"(%x) {schedule = "v16 t4x4 u2 stage rf8 pb gpu32x4"} : (tensor<?x10xf32>) -> tensor<?x10xf32> {
+  ^bb0(%a: tensor<?x10xf32>):
+    %y = kiln.relu %a : tensor<?x10xf32>
+    kiln.yield %y : tensor<?x10xf32>
+  }
+  return %r : tensor<?x10xf32>
+}
+
+// BAD: error: schedule tiles and unroll factors must be at least 1 in 'v16 t0x2'
+// TARGET: error: unknown target 'sparc'
