@@ -416,8 +416,31 @@ LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
     argIdx(v) = flat;
   }
   kernel.reductions.push_back(argIdx);
-  // Each input position gathers from the windows that contain it and chose
-  // it.
+  bool disjoint = llvm::all_of(llvm::seq<int>(0, w.spatial), [&](int i) {
+    return w.stride[i] == w.kernel[i];
+  });
+  if (disjoint) {
+    // Windows that tile the input (stride == window, the usual 2x2/2):
+    // each input position lies in exactly one window, so it takes that
+    // window's gradient when it was the window's first maximum.
+    std::vector<Expr> gAt = {v[0]};
+    Expr valid = Halide::Internal::const_true();
+    Expr flatPos = 0;
+    for (int i = w.spatial - 1; i >= 0; --i) {
+      Expr t = v[1 + i] + w.padBefore[i];
+      Expr o = t / w.stride[i];
+      valid = valid && o < w.outExtent[i];
+      flatPos = flatPos * w.kernel[i] + (t % w.stride[i]);
+      gAt.insert(gAt.begin() + 1, Halide::min(o, w.outExtent[i] - 1));
+    }
+    gAt.push_back(v.back());
+    Func grad("max_pool_grad");
+    grad(v) = Halide::select(valid && argIdx(gAt) == flatPos, g(gAt), 0.0f);
+    set(op->getResult(0), grad);
+    return success();
+  }
+  // Overlapping windows: each input position gathers from the windows that
+  // contain it and chose it.
   Halide::Region back;
   for (int i = 0; i < w.spatial; ++i)
     back.push_back({0, w.kernel[i]});

@@ -120,3 +120,8 @@ func.func @fold_scale(%w: tensor<3x3x4x6xf32>, %gamma: tensor<6xf32>, %var: tens
   %y = kiln.fold_scale %w, %gamma, %var {epsilon = 1.0e-3 : f32} : tensor<3x3x4x6xf32>, tensor<6xf32>
   return %y : tensor<3x3x4x6xf32>
 }
+func.func @max_pool_grad_tiled(%x: tensor<?x9x7x6xf32>, %g: tensor<?x4x3x6xf32>, %x1: tensor<?x13x8xf32>, %g1: tensor<?x7x8xf32>) -> (tensor<?x9x7x6xf32>, tensor<?x13x8xf32>) {
+  %a = kiln.max_pool2d_grad %g, %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x4x3x6xf32>, tensor<?x9x7x6xf32>
+  %b = kiln.max_pool1d_grad %g1, %x1 {window = 2, stride = 2, padding = array<i64: 0, 1>} : tensor<?x7x8xf32>, tensor<?x13x8xf32>
+  return %a, %b : tensor<?x9x7x6xf32>, tensor<?x13x8xf32>
+}
