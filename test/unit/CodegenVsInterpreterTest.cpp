@@ -1,0 +1,233 @@
+//===- CodegenVsInterpreterTest.cpp - Kernels against the interpreter -----===//
+//
+// Every kernel Kiln compiles is checked against the reference interpreter on
+// the same random inputs: each function of Inputs/codegen-ops.mlir (every op
+// the codegen lowers), and every kiln.kernel of the train steps and
+// inference functions of report networks, as kiln-fuse produces them.
+// Agreement is measured as max |halide - reference| / max |reference| over
+// each result (float sums in another order differ at that scale).
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Codegen/HalideLowering.h"
+#include "kiln/Codegen/JitRunner.h"
+#include "kiln/Codegen/ScheduleApply.h"
+#include "kiln/IR/KilnDialect.h"
+#include "kiln/IR/KilnOps.h"
+#include "kiln/Interpreter/Interpreter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "kiln/Transforms/Passes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace kiln;
+using namespace kiln::codegen;
+
+namespace {
+
+using Value = interp::RuntimeValue<float>;
+
+/// The interpreter's form of `args`.
+std::vector<Value> toInterpreter(const std::vector<JitArg> &args,
+                                 mlir::Block &body) {
+  std::vector<Value> values;
+  for (mlir::BlockArgument arg : body.getArguments()) {
+    const JitArg &a = args[arg.getArgNumber()];
+    if (arg.getType().isF32())
+      values.push_back(Value::f32(a.scalar));
+    else if (arg.getType().isInteger(64))
+      values.push_back(Value::i64(static_cast<int64_t>(a.scalar)));
+    else
+      values.push_back(Value(ref::Tensor<float>(
+          ref::Dims(a.tensor.shape.begin(), a.tensor.shape.end()),
+          a.tensor.data)));
+  }
+  return values;
+}
+
+/// max |got - want| / max |want| (0 when both are all zero).
+double scaledError(const HostTensor &got, const ref::Tensor<float> &want) {
+  double worst = 0, scale = 0;
+  for (int64_t i = 0; i < want.size(); ++i) {
+    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+    worst = std::max(worst, std::fabs(static_cast<double>(got.data[i]) -
+                                      static_cast<double>(want[i])));
+  }
+  if (std::isnan(worst))
+    return INFINITY;
+  return scale == 0 ? worst : worst / scale;
+}
+
+/// How each argument of `body` must be drawn for the ops it feeds to be
+/// defined: variances and second moments positive, labels one-hot.
+std::vector<Distribution> distributionsFor(mlir::Block &body) {
+  std::vector<Distribution> kinds(body.getNumArguments(),
+                                  Distribution::Uniform);
+  for (mlir::BlockArgument arg : body.getArguments())
+    for (mlir::OpOperand &use : arg.getUses()) {
+      mlir::Operation *user = use.getOwner();
+      unsigned n = use.getOperandNumber();
+      bool positive =
+          (llvm::isa<BatchNormInferOp>(user) && n == 4) ||
+          (llvm::isa<BatchNormTrainGradOp>(user) && n == 4) ||
+          (llvm::isa<FoldScaleOp>(user) && n == 2) ||
+          (llvm::isa<AdamUpdateOp>(user) && n == 3) ||
+          (llvm::isa<RmsPropUpdateOp>(user) && n == 2) ||
+          (llvm::isa<SigmoidGradOp, TanhGradOp, SoftmaxGradOp>(user) &&
+           n == 1);
+      bool oneHot = llvm::isa<SoftmaxCrossEntropyOp, CorrectCountOp,
+                              SoftmaxCrossEntropyGradOp>(user) &&
+                    n == 1;
+      if (positive)
+        kinds[arg.getArgNumber()] = Distribution::Positive;
+      if (oneHot)
+        kinds[arg.getArgNumber()] = Distribution::OneHot;
+    }
+  return kinds;
+}
+
+/// Compiles the function `name` of `module` for `target` under `schedule`
+/// (empty: the heuristic), runs it at `batch` and compares each result with
+/// the interpreter's. Failures are reported through gtest.
+void checkFunction(const interp::Interpreter &interpreter,
+                   mlir::func::FuncOp func, const Halide::Target &target,
+                   const std::string &schedule, int64_t batch) {
+  std::string name = func.getSymName().str();
+  mlir::Block &body = func.getBody().front();
+  std::vector<JitArg> args =
+      randomArgs(body.getArguments(), batch, 17, distributionsFor(body));
+  std::vector<Value> inputs = toInterpreter(args, body);
+  ref::Result<std::vector<Value>> expected =
+      interpreter.run<float>(name, inputs);
+  ASSERT_TRUE(expected.ok()) << name << ": " << expected.error.message;
+
+  mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
+  ASSERT_TRUE(mlir::succeeded(kernel)) << name;
+  Schedule chosen = heuristicSchedule(*kernel, target);
+  std::string error;
+  if (!schedule.empty())
+    chosen = *Schedule::parse(schedule, error);
+  ASSERT_EQ(applySchedule(*kernel, chosen, target), "") << name;
+  JitKernel jit(*kernel, target);
+  ASSERT_EQ(jit.error(), "") << name;
+  std::vector<HostTensor> got = jit.run(args, batch);
+  ASSERT_EQ(got.size(), expected.value.size()) << name << ": " << jit.error();
+  for (size_t i = 0; i < got.size(); ++i) {
+    const ref::Tensor<float> &want = expected.value[i].getTensor();
+    ASSERT_EQ(static_cast<int64_t>(got[i].data.size()), want.size())
+        << name << " result " << i;
+    EXPECT_LT(scaledError(got[i], want), 1e-4)
+        << name << " result " << i << " on " << target.to_string()
+        << " with '" << chosen.toString() << "' at batch " << batch;
+  }
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> parseFile(mlir::MLIRContext &context,
+                                            const std::string &path) {
+  interp::registerInterpreterDialects(context);
+  return mlir::parseSourceFile<mlir::ModuleOp>(path, &context);
+}
+
+const char *kTargets[] = {
+    "x86-64-linux-avx-avx2-f16c-fma-sse41",
+    "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41"};
+
+// Tests every op's kernel against the interpreter on AVX2 and AVX-512, under
+// the heuristic schedule and a second one with other tiles, at batch 3 and 1.
+TEST(CodegenVsInterpreter, EveryOp) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  for (mlir::func::FuncOp func : module->getOps<mlir::func::FuncOp>())
+    for (const char *target : kTargets) {
+      checkFunction(interpreter, func, Halide::Target(target), "", 3);
+      checkFunction(interpreter, func, Halide::Target(target),
+                    "v8 t1x3 u2 nostage rf2 pb gpu32x4", 1);
+    }
+}
+
+/// Runs the train-step and inference passes on `path` and returns a module
+/// with one function per kiln.kernel (its body, arguments and results).
+mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,
+                                            const std::string &path) {
+  mlir::OwningOpRef<mlir::ModuleOp> model = parseFile(context, path);
+  if (!model)
+    return {};
+  mlir::PassManager pm(&context);
+  pm.addPass(createKilnBuildTrainStep());
+  pm.addPass(createKilnPrepareInference());
+  pm.addPass(createKilnFuse());
+  if (mlir::failed(pm.run(*model)))
+    return {};
+  mlir::OpBuilder builder(&context);
+  mlir::OwningOpRef<mlir::ModuleOp> kernels =
+      mlir::ModuleOp::create(builder.getUnknownLoc());
+  builder.setInsertionPointToEnd(kernels->getBody());
+  int index = 0;
+  model->walk([&](KernelOp op) {
+    mlir::Block &body = op.getBody().front();
+    auto type = builder.getFunctionType(body.getArgumentTypes(),
+                                        op.getResultTypes());
+    std::string name = "kernel" + std::to_string(index++);
+    if (auto label = op.getNameAttr())
+      name += "_" + label.str();
+    auto func = builder.create<mlir::func::FuncOp>(op.getLoc(), name, type);
+    mlir::Block *entry = func.addEntryBlock();
+    mlir::IRMapping mapping;
+    mapping.map(body.getArguments(), entry->getArguments());
+    mlir::OpBuilder inner = mlir::OpBuilder::atBlockEnd(entry);
+    for (mlir::Operation &nested : body.without_terminator())
+      inner.clone(nested, mapping);
+    llvm::SmallVector<mlir::Value> results;
+    for (mlir::Value v : body.getTerminator()->getOperands())
+      results.push_back(mapping.lookup(v));
+    inner.create<mlir::func::ReturnOp>(op.getLoc(), results);
+  });
+  return kernels;
+}
+
+/// Compares every kernel of a network's train step and inference function.
+void checkNetwork(const std::string &path, int64_t batch) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> kernels = kernelsOf(context, path);
+  ASSERT_TRUE(kernels) << path;
+  interp::Interpreter interpreter(*kernels);
+  ASSERT_EQ(interpreter.error(), "");
+  int count = 0;
+  for (mlir::func::FuncOp func : kernels->getOps<mlir::func::FuncOp>()) {
+    for (const char *target : kTargets)
+      checkFunction(interpreter, func, Halide::Target(target), "", batch);
+    ++count;
+  }
+  EXPECT_GT(count, 10) << path;
+}
+
+// Tests every kernel of report 000's train step and inference function.
+TEST(CodegenVsInterpreter, Report000Kernels) {
+  checkNetwork(KILN_SOURCE_DIR
+               "/test/Dialect/Kiln/Transforms/Inputs/report000.mlir",
+               5);
+}
+
+// Tests every kernel of report 004 Model 4's train step and inference
+// function (BatchNorm, dropout, L2, 'same' padding).
+TEST(CodegenVsInterpreter, Report004Model4Kernels) {
+  checkNetwork(KILN_SOURCE_DIR
+               "/test/Dialect/Kiln/Transforms/Inputs/report004_model4.mlir",
+               3);
+}
+
+} // namespace
