@@ -19,6 +19,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/DenseMap.h"
@@ -37,11 +38,29 @@ using ref::Tensor;
 
 namespace {
 
-/// The region op whose semantics are "run the region on these operands"
-/// (kiln-fuse's output), and its terminator. Matched by name so the
-/// interpreter does not depend on the op's class.
+/// kiln-fuse's region op, whose semantics are "run the region on these
+/// operands", and its terminator. Matched by name so the interpreter does not
+/// depend on the op's class; any other registered op that is isolated from
+/// above, with one block taking its operands and a return-like terminator,
+/// runs the same way (see isRegionCall).
 constexpr llvm::StringLiteral kKernelOpName = "kiln.kernel";
 constexpr llvm::StringLiteral kYieldOpName = "kiln.yield";
+
+/// Whether `op` ends a block and gives its operands as the results of the
+/// function or region op around it.
+bool isReturnLike(Operation &op) {
+  return op.getName().getStringRef() == kYieldOpName ||
+         op.hasTrait<mlir::OpTrait::ReturnLike>();
+}
+
+/// Whether `op` runs as "its region on its operands": kiln.kernel, or a
+/// registered op isolated from above with one region (its form is then
+/// checked by runRegionOp).
+bool isRegionCall(Operation *op) {
+  return op->getName().getStringRef() == kKernelOpName ||
+         (op->hasTrait<mlir::OpTrait::IsIsolatedFromAbove>() &&
+          op->getNumRegions() == 1);
+}
 
 template <typename T> using Values = std::vector<RuntimeValue<T>>;
 template <typename T> using Operands = llvm::ArrayRef<const RuntimeValue<T> *>;
@@ -467,9 +486,10 @@ private:
   /// func.call: runs the callee in a new frame.
   ref::Result<Values<T>> call(mlir::func::CallOp op, Operands<T> operands,
                               int depth);
-  /// kiln.kernel: runs its single-block region on its operands.
-  ref::Result<Values<T>> runKernel(Operation *op, Operands<T> operands,
-                                   int depth);
+  /// kiln.kernel (or another isRegionCall op): runs its single-block region
+  /// with the operands as block arguments.
+  ref::Result<Values<T>> runRegionOp(Operation *op, Operands<T> operands,
+                                     int depth);
 
   static void bind(Frame &frame, mlir::Value value, const RuntimeValue<T> *v,
                    std::unique_ptr<RuntimeValue<T>> owned);
@@ -533,8 +553,7 @@ ref::Result<Values<T>> Executor<T>::runBlock(mlir::Block &block,
 
     bool isTerminator = &op == &block.back();
     if (isTerminator) {
-      llvm::StringRef name = op.getName().getStringRef();
-      if (!mlir::isa<mlir::func::ReturnOp>(op) && name != kYieldOpName)
+      if (!isReturnLike(op))
         return opError(&op, "a block must end in func.return or kiln.yield");
       // The terminator's operands are the results; a value used last here
       // is moved out instead of copied.
@@ -584,8 +603,8 @@ ref::Result<Values<T>> Executor<T>::execute(Operation *op, Operands<T> operands,
                                             int depth) {
   if (auto callOp = mlir::dyn_cast<mlir::func::CallOp>(op))
     return call(callOp, operands, depth);
-  if (op->getName().getStringRef() == kKernelOpName)
-    return runKernel(op, operands, depth);
+  if (isRegionCall(op))
+    return runRegionOp(op, operands, depth);
   ref::Result<Values<T>> results;
   if (auto constant = mlir::dyn_cast<mlir::arith::ConstantOp>(op))
     results = evalConstant<T>(constant);
@@ -617,8 +636,9 @@ Executor<T>::call(mlir::func::CallOp op, Operands<T> operands, int depth) {
 }
 
 template <typename T>
-ref::Result<Values<T>> Executor<T>::runKernel(Operation *op,
-                                              Operands<T> operands, int depth) {
+ref::Result<Values<T>> Executor<T>::runRegionOp(Operation *op,
+                                                Operands<T> operands,
+                                                int depth) {
   if (op->getNumRegions() != 1 || !llvm::hasSingleElement(op->getRegion(0)))
     return opError(op, "needs exactly one region with one block");
   mlir::Block &body = op->getRegion(0).front();
@@ -627,7 +647,7 @@ ref::Result<Values<T>> Executor<T>::runKernel(Operation *op,
                            std::to_string(body.getNumArguments()) +
                            " block arguments for " +
                            std::to_string(operands.size()) + " operands");
-  if (body.empty() || body.back().getName().getStringRef() != kYieldOpName ||
+  if (body.empty() || !isReturnLike(body.back()) ||
       body.back().getNumOperands() != op->getNumResults())
     return opError(op, "its region must end in kiln.yield of its " +
                            std::to_string(op->getNumResults()) + " results");
