@@ -39,83 +39,121 @@ namespace cl = llvm::cl;
 
 namespace {
 
+/// kiln-ref's own options (--help hides LLVM's).
 cl::OptionCategory category("kiln-ref options");
 
+/// The module to run.
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> funcName("func", cl::desc("Function to run"),
-                              cl::Required, cl::cat(category));
+/// The function of the module to run.
+cl::opt<std::string> funcName("func", cl::desc("Function to run"), cl::Required,
+                              cl::cat(category));
+/// The arguments, one per --input, in order.
 cl::list<std::string> inputSpecs(
     "input",
     cl::desc("One per argument, in order: a KLNT tensor file, a number (for "
              "an f32 or i64 argument), or an inline tensor SHAPE:V,V,... "
              "(e.g. 2x2:1,2,3,4; a rank-0 tensor is :V)"),
     cl::cat(category));
+/// Seed of the random arguments; -1 when --input gives them.
 cl::opt<int64_t> randomSeed(
     "random-seed",
     cl::desc("Fill every argument from this seed instead of --input"),
     cl::init(-1), cl::cat(category));
-cl::opt<int64_t> batch("batch", cl::desc("Batch for ? extents with "
-                                         "--random-seed"),
+/// The extent of `?` with --random-seed.
+cl::opt<int64_t> batch("batch",
+                       cl::desc("Batch for ? extents with "
+                                "--random-seed"),
                        cl::init(1), cl::cat(category));
+/// The i64 arguments' value with --random-seed.
 cl::opt<int64_t> stepValue("step",
                            cl::desc("i64 arguments' value with --random-seed"),
                            cl::init(1), cl::cat(category));
-cl::opt<double> lrValue("lr", cl::desc("f32 arguments' value with "
-                                       "--random-seed"),
+/// The f32 arguments' value with --random-seed.
+cl::opt<double> lrValue("lr",
+                        cl::desc("f32 arguments' value with "
+                                 "--random-seed"),
                         cl::init(1e-3), cl::cat(category));
-cl::opt<std::string> elementType(
-    "type", cl::desc("Element type tensors are computed in: f32 or f64"),
-    cl::init("f32"), cl::cat(category));
+/// float or double arithmetic.
+cl::opt<std::string>
+    elementType("type",
+                cl::desc("Element type tensors are computed in: f32 or f64"),
+                cl::init("f32"), cl::cat(category));
+/// How results are printed.
 cl::opt<std::string> printMode(
     "print",
     cl::desc("auto (values up to --max-values elements, else a summary), "
              "values, summary or none"),
     cl::init("auto"), cl::cat(category));
+/// The largest result printed in full by --print=auto.
 cl::opt<int64_t> maxValues("max-values",
                            cl::desc("Largest result --print=auto prints in "
                                     "full"),
                            cl::init(64), cl::cat(category));
+/// Where results are written as KLNT files.
 cl::opt<std::string> outputPrefix(
     "output-prefix",
     cl::desc("Write result i to PREFIX<i>.bin as a KLNT file (scalars as "
              "rank-0 tensors)"),
     cl::cat(category));
+/// Print every executed op's results.
 cl::opt<bool> trace("trace",
                     cl::desc("Print each executed op's results as a summary"),
                     cl::cat(category));
+/// How many runs --time averages over.
 cl::opt<int> repeat("repeat", cl::desc("Run this many times (with --time)"),
                     cl::init(1), cl::cat(category));
+/// Print the time per run.
 cl::opt<bool> timeRuns("time",
                        cl::desc("Print the wall time per run on stderr"),
                        cl::cat(category));
+/// Check the function's gradients instead of printing its results.
 cl::opt<bool> checkGradients(
     "check-gradients",
     cl::desc("Check the gradients the function's optimizer updates apply "
              "against finite differences of its loss (result "
              "--loss-result)"),
     cl::cat(category));
-cl::opt<unsigned> lossResult("loss-result",
-                             cl::desc("Result holding the loss"),
+/// Which result is the loss, for --check-gradients.
+cl::opt<unsigned> lossResult("loss-result", cl::desc("Result holding the loss"),
                              cl::init(0), cl::cat(category));
+/// Arithmetic of the finite differences.
 cl::opt<std::string> fdType(
     "fd-type",
     cl::desc("Arithmetic of the finite differences: f32 or f64 (default: "
              "--type); f64 checks f32 gradients without float's noise"),
     cl::cat(category));
-cl::opt<double> fdStep(
-    "fd-step",
-    cl::desc("Finite-difference step (0: the element type's default)"),
-    cl::init(0), cl::cat(category));
+/// The finite-difference step, overriding the default.
+cl::opt<double>
+    fdStep("fd-step",
+           cl::desc("Finite-difference step (0: the element type's default)"),
+           cl::init(0), cl::cat(category));
+/// Elements checked per parameter.
 cl::opt<int64_t> maxChecked(
     "max-checked",
     cl::desc("Elements checked per parameter (spread evenly; 0: all)"),
     cl::init(0), cl::cat(category));
 
-/// Prints "kiln-ref: error: MESSAGE" and returns the failing exit code.
+/// Whether `message` starts with its own "FILE:LINE:COL: error: " (from
+/// the interpreter or MLIR's parser), judged on its first line: notes may
+/// follow.
+bool isLocated(const std::string &message) {
+  size_t at = message.find(": error: ");
+  return at != std::string::npos && at < message.find('\n');
+}
+
+/// Prints the message and returns the failing exit code. A located message
+/// is printed as it is; others get "kiln-ref: error: " in front.
 int fail(const std::string &message) {
-  llvm::errs() << "kiln-ref: error: " << message << "\n";
+  llvm::errs() << (isLocated(message) ? "" : "kiln-ref: error: ") << message
+               << "\n";
   return 1;
+}
+
+/// `message` about the module file: its path in front unless the message
+/// has a location of its own.
+std::string inFile(const std::string &message) {
+  return isLocated(message) ? message : inputFile + ": " + message;
 }
 
 /// A number as kiln-ref prints it: up to 7 significant digits, no
@@ -191,16 +229,15 @@ ref::Result<RuntimeValue<T>> parseInput(const std::string &spec,
   if (slot.kind != ValueKind::Tensor) {
     double v;
     if (!parseNumber(spec, slot.kind == ValueKind::I64, v))
-      return ref::Error{"'" + spec + "' is not " +
-                        (slot.kind == ValueKind::I64 ? "an integer"
-                                                     : "a number")};
+      return ref::Error{
+          "'" + spec + "' is not " +
+          (slot.kind == ValueKind::I64 ? "an integer" : "a number")};
     return slot.kind == ValueKind::I64
                ? RuntimeValue<T>::i64(static_cast<int64_t>(v))
                : RuntimeValue<T>::f32(v);
   }
-  ref::Result<ref::Tensor<float>> tensor = isInlineTensor(spec)
-                                               ? parseInlineTensor(spec)
-                                               : readTensorFile(spec);
+  ref::Result<ref::Tensor<float>> tensor =
+      isInlineTensor(spec) ? parseInlineTensor(spec) : readTensorFile(spec);
   if (!tensor.ok())
     return ref::Error{tensor.error};
   return RuntimeValue<T>(tensor.value.template cast<T>());
@@ -223,13 +260,12 @@ ref::Result<std::vector<RuntimeValue<T>>> buildInputs(const Signature &sig) {
     return ref::Error{"@" + funcName + " takes " +
                       std::to_string(sig.arguments.size()) +
                       " arguments; give one --input for each (got " +
-                      std::to_string(inputSpecs.size()) +
-                      ") or --random-seed"};
+                      std::to_string(inputSpecs.size()) + ") or --random-seed"};
   std::vector<RuntimeValue<T>> inputs;
   for (size_t i = 0; i < inputSpecs.size(); ++i) {
     const SlotInfo &slot = sig.arguments[i];
-    std::string what = "--input=" + inputSpecs[i] + " for @" + funcName +
-                       " " + slot.describe("argument", i) + ": ";
+    std::string what = "--input=" + inputSpecs[i] + " for @" + funcName + " " +
+                       slot.describe("argument", i) + ": ";
     ref::Result<RuntimeValue<T>> value = parseInput<T>(inputSpecs[i], slot);
     if (!value.ok())
       return ref::Error{what + value.error};
@@ -291,8 +327,8 @@ void printResult(size_t index, const SlotInfo &slot,
     llvm::outs() << " (" << label << ")";
   llvm::outs() << ": " << value.typeString();
   int64_t elements = value.isTensor() ? value.getTensor().size() : 1;
-  bool full = printMode == "values" ||
-              (printMode == "auto" && elements <= maxValues);
+  bool full =
+      printMode == "values" || (printMode == "auto" && elements <= maxValues);
   if (full) {
     llvm::outs() << "\n";
     printValues(value);
@@ -335,15 +371,14 @@ int runGradientCheck(const Interpreter &interpreter,
   auto reports = checkTrainStepGradients<T>(interpreter, funcName, inputs,
                                             options, lossResult, precision);
   if (!reports.ok())
-    return fail(inputFile + ": " + reports.error);
+    return fail(inFile(reports.error));
   double tolerance = gradientTolerance<T>();
   bool allOk = true;
   for (const ParamGradientReport &r : reports.value) {
     bool ok = r.report.ok() && r.report.maxRelError < tolerance;
     allOk = allOk && ok;
-    llvm::outs() << "gradient " << r.name << ": "
-                 << (ok ? "ok" : "FAILED") << ", " << r.report.describe()
-                 << "\n";
+    llvm::outs() << "gradient " << r.name << ": " << (ok ? "ok" : "FAILED")
+                 << ", " << r.report.describe() << "\n";
   }
   llvm::outs() << "tolerance " << formatNumber(tolerance) << ": "
                << (allOk ? "all gradients match" : "gradients differ") << "\n";
@@ -354,17 +389,16 @@ int runGradientCheck(const Interpreter &interpreter,
 template <typename T> int runAs(const Interpreter &interpreter) {
   ref::Result<Signature> sig = interpreter.signature(funcName);
   if (!sig.ok())
-    return fail(inputFile + ": " + sig.error);
+    return fail(inFile(sig.error));
   ref::Result<std::vector<RuntimeValue<T>>> inputs = buildInputs<T>(sig.value);
   if (!inputs.ok())
-    return fail(inputFile + ": " + inputs.error);
+    return fail(inFile(inputs.error));
   if (checkGradients)
     return runGradientCheck<T>(interpreter, inputs.value);
 
   OpObserver<T> observer;
   if (trace)
-    observer = [](mlir::Operation *op,
-                  llvm::ArrayRef<const RuntimeValue<T> *>,
+    observer = [](mlir::Operation *op, llvm::ArrayRef<const RuntimeValue<T> *>,
                   llvm::ArrayRef<RuntimeValue<T>> results) {
       std::string where = formatLocation(op->getLoc());
       llvm::outs() << "trace: " << (where.empty() ? "" : where + " ")
@@ -380,7 +414,7 @@ template <typename T> int runAs(const Interpreter &interpreter) {
   for (int i = 0; i < runs; ++i) {
     results = interpreter.run<T>(funcName, inputs.value, observer);
     if (!results.ok())
-      return fail(results.error);
+      return fail(inFile(results.error));
   }
   std::chrono::duration<double, std::milli> took =
       std::chrono::steady_clock::now() - start;
@@ -388,14 +422,14 @@ template <typename T> int runAs(const Interpreter &interpreter) {
     llvm::errs() << "time: " << formatNumber(took.count() / runs)
                  << " ms per run (" << runs << " runs)\n";
 
-  if (printMode != "none")
-    for (size_t i = 0; i < results.value.size(); ++i)
-      printResult(i, sig.value.results[i], results.value[i]);
   if (!outputPrefix.empty()) {
     std::string error = writeResults(results.value);
     if (!error.empty())
       return fail(error);
   }
+  if (printMode != "none")
+    for (size_t i = 0; i < results.value.size(); ++i)
+      printResult(i, sig.value.results[i], results.value[i]);
   return 0;
 }
 
@@ -409,8 +443,8 @@ int main(int argc, char **argv) {
 
   if (elementType != "f32" && elementType != "f64")
     return fail("--type must be f32 or f64, got '" + elementType + "'");
-  if (printMode != "auto" && printMode != "values" &&
-      printMode != "summary" && printMode != "none")
+  if (printMode != "auto" && printMode != "values" && printMode != "summary" &&
+      printMode != "none")
     return fail("--print must be auto, values, summary or none, got '" +
                 printMode + "'");
 

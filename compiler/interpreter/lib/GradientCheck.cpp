@@ -26,7 +26,8 @@ ref::GradCheckOptions
 interp::defaultGradientCheckOptions<float>(DifferencePrecision precision) {
   ref::GradCheckOptions options;
   options.step = precision == DifferencePrecision::Double ? 1e-5 : 1e-2;
-  options.floorFraction = precision == DifferencePrecision::Double ? 1e-2 : 1e-1;
+  options.floorFraction =
+      precision == DifferencePrecision::Double ? 1e-2 : 1e-1;
   return options;
 }
 
@@ -96,12 +97,11 @@ castValues(const std::vector<RuntimeValue<T>> &values) {
 /// Compares each gradient with central differences of the loss, evaluated
 /// by runs in U on `inputs`.
 template <typename U, typename T>
-std::vector<ParamGradientReport>
-compareWithDifferences(const Interpreter &interpreter, llvm::StringRef function,
-                       const std::vector<RuntimeValue<U>> &inputs,
-                       const Gradients<T> &gradients, const Signature &signature,
-                       const ref::GradCheckOptions &options,
-                       unsigned lossResult) {
+std::vector<ParamGradientReport> compareWithDifferences(
+    const Interpreter &interpreter, llvm::StringRef function,
+    const std::vector<RuntimeValue<U>> &inputs, const Gradients<T> &gradients,
+    const Signature &signature, const ref::GradCheckOptions &options,
+    unsigned lossResult) {
   std::vector<RuntimeValue<U>> probeInputs(inputs);
   std::vector<ParamGradientReport> reports;
   for (const auto &[index, gradient] : gradients) {
@@ -121,9 +121,8 @@ compareWithDifferences(const Interpreter &interpreter, llvm::StringRef function,
     report.name = signature.arguments[index].name;
     if (report.name.empty())
       report.name = "argument #" + std::to_string(index);
-    report.report =
-        ref::checkGradient(loss, inputs[index].getTensor(),
-                           gradient.template cast<U>(), options);
+    report.report = ref::checkGradient(loss, inputs[index].getTensor(),
+                                       gradient.template cast<U>(), options);
     if (!report.report.ok() && !runError.empty())
       report.report.error += ": " + runError;
     probeInputs[index] = inputs[index];

@@ -60,8 +60,7 @@ randomInputs(const Signature &signature, const RandomInputOptions &options) {
       return ref::Error{slot.describe("argument", i) + ": shape " +
                         shape::formatDims(dims) + " is too large"};
     if (slot.role == "labels") {
-      ref::Result<ref::Tensor<T>> labels =
-          oneHotRows<T>(dims, options.seed, i);
+      ref::Result<ref::Tensor<T>> labels = oneHotRows<T>(dims, options.seed, i);
       if (!labels.ok())
         return ref::Error{slot.describe("argument", i) + ": " + labels.error};
       inputs.emplace_back(std::move(labels.value));

@@ -62,7 +62,9 @@ bool isRegionCall(Operation *op) {
           op->getNumRegions() == 1);
 }
 
+/// The results of one op (or function), in order.
 template <typename T> using Values = std::vector<RuntimeValue<T>>;
+/// The runtime values of one op's operands, in order.
 template <typename T> using Operands = llvm::ArrayRef<const RuntimeValue<T> *>;
 
 //===----------------------------------------------------------------------===//
@@ -80,10 +82,10 @@ std::string located(mlir::Location loc, const std::string &message) {
 ref::Error opError(Operation *op, const std::string &message) {
   llvm::StringRef mnemonic = op->getName().stripDialect();
   bool named = llvm::StringRef(message).starts_with((mnemonic + ":").str());
-  return ref::Error{located(op->getLoc(),
-                            named ? "kiln." + message
-                                  : op->getName().getStringRef().str() + ": " +
-                                        message)};
+  return ref::Error{
+      located(op->getLoc(),
+              named ? "kiln." + message
+                    : op->getName().getStringRef().str() + ": " + message)};
 }
 
 /// How an MLIR type is described to a user.
@@ -189,7 +191,10 @@ std::vector<shape::Pad> padsOf(llvm::ArrayRef<int64_t> p) {
   return pads;
 }
 
-ref::Dims dimsOf(llvm::ArrayRef<int64_t> a) { return ref::Dims(a.begin(), a.end()); }
+/// An i64 array attribute as the reference's shape type.
+ref::Dims dimsOf(llvm::ArrayRef<int64_t> a) {
+  return ref::Dims(a.begin(), a.end());
+}
 
 /// An f32 attribute's value, widened exactly.
 double valueOf(mlir::FloatAttr attr) { return attr.getValueAsDouble(); }
@@ -199,8 +204,7 @@ double valueOf(mlir::FloatAttr attr) { return attr.getValueAsDouble(); }
 //===----------------------------------------------------------------------===//
 
 /// The single result of a reference function as the op's result list.
-template <typename T>
-ref::Result<Values<T>> one(ref::Result<Tensor<T>> r) {
+template <typename T> ref::Result<Values<T>> one(ref::Result<Tensor<T>> r) {
   if (!r.ok())
     return ref::Error{r.error};
   Values<T> values;
@@ -275,9 +279,9 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
       })
       .Case([&](GlobalAvgPoolOp) { return one(ref::globalAvgPool(t(0))); })
       .Case([&](BatchNormTrainOp o) {
-        return many<T>(ref::batchNormTrain(t(0), t(1), t(2),
-                                           valueOf(o.getEpsilonAttr())),
-                       &BN::y, &BN::mean, &BN::variance);
+        return many<T>(
+            ref::batchNormTrain(t(0), t(1), t(2), valueOf(o.getEpsilonAttr())),
+            &BN::y, &BN::mean, &BN::variance);
       })
       .Case([&](BatchNormInferOp o) {
         return one(ref::batchNormInfer(t(0), t(1), t(2), t(3), t(4),
@@ -337,13 +341,13 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
       })
       .Case([&](Conv1DGradInputOp o) {
         return one(ref::conv1dGradInput(t(0), t(1), o.getStride(),
-                                        o.getDilation(),
-                                        pad1Of(o.getPadding()), o.getInputW()));
+                                        o.getDilation(), pad1Of(o.getPadding()),
+                                        o.getInputW()));
       })
       .Case([&](Conv1DGradFilterOp o) {
-        return one(ref::conv1dGradFilter(
-            t(0), t(1), o.getStride(), o.getDilation(), pad1Of(o.getPadding()),
-            o.getKernelW()));
+        return one(
+            ref::conv1dGradFilter(t(0), t(1), o.getStride(), o.getDilation(),
+                                  pad1Of(o.getPadding()), o.getKernelW()));
       })
       .Case([&](DenseGradInputOp) {
         return one(ref::denseGradInput(t(0), t(1)));
@@ -363,10 +367,9 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
                                       pads2Of(o.getPadding())));
       })
       .Case([&](AvgPool2DGradOp o) {
-        return one(ref::avgPool2dGrad(t(0), pairOf(o.getWindow()),
-                                      pairOf(o.getStrides()),
-                                      pads2Of(o.getPadding()),
-                                      pairOf(o.getInputHw())));
+        return one(ref::avgPool2dGrad(
+            t(0), pairOf(o.getWindow()), pairOf(o.getStrides()),
+            pads2Of(o.getPadding()), pairOf(o.getInputHw())));
       })
       .Case([&](MaxPool1DGradOp o) {
         return one(ref::maxPool1dGrad(t(0), t(1), o.getWindow(), o.getStride(),
@@ -398,8 +401,7 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
         return many<T>(ref::sgdUpdate(t(0), t(1), t(2), f32(3),
                                       valueOf(o.getMomentumAttr()),
                                       o.getNesterov()),
-                       &ref::SgdResult<T>::param,
-                       &ref::SgdResult<T>::velocity);
+                       &ref::SgdResult<T>::param, &ref::SgdResult<T>::velocity);
       })
       .Case([&](AdamUpdateOp o) {
         return many<T>(ref::adamUpdate(t(0), t(1), t(2), t(3), f32(4), i64(5),
@@ -501,8 +503,8 @@ template <typename T>
 void Executor<T>::bind(Frame &frame, mlir::Value value,
                        const RuntimeValue<T> *v,
                        std::unique_ptr<RuntimeValue<T>> owned) {
-  unsigned uses = static_cast<unsigned>(
-      std::distance(value.use_begin(), value.use_end()));
+  unsigned uses =
+      static_cast<unsigned>(std::distance(value.use_begin(), value.use_end()));
   if (uses == 0)
     return; // Never read: a computed value is dropped right away.
   Slot &slot = frame[value];
@@ -516,10 +518,10 @@ ref::Result<Values<T>> Executor<T>::callFunction(mlir::func::FuncOp func,
                                                  Operands<T> args, int depth) {
   std::string name = "@" + func.getSymName().str();
   if (depth > kMaxCallDepth)
-    return ref::Error{located(func.getLoc(),
-                              name + ": calls nest deeper than " +
-                                  std::to_string(kMaxCallDepth) +
-                                  " (is it recursive?)")};
+    return ref::Error{located(func.getLoc(), name +
+                                                 ": calls nest deeper than " +
+                                                 std::to_string(kMaxCallDepth) +
+                                                 " (is it recursive?)")};
   if (func.isExternal())
     return ref::Error{
         located(func.getLoc(), name + " is a declaration without a body")};
@@ -589,13 +591,12 @@ ref::Result<Values<T>> Executor<T>::runBlock(mlir::Block &block,
       if (it != frame.end() && --it->second.pendingUses == 0)
         frame.erase(it);
     }
-    for (auto [result, value] :
-         llvm::zip_equal(op.getResults(), results.value))
+    for (auto [result, value] : llvm::zip_equal(op.getResults(), results.value))
       bind(frame, result, nullptr,
            std::make_unique<RuntimeValue<T>>(std::move(value)));
   }
-  return ref::Error{located(block.getParentOp()->getLoc(),
-                            "a block without a terminator")};
+  return ref::Error{
+      located(block.getParentOp()->getLoc(), "a block without a terminator")};
 }
 
 template <typename T>
@@ -620,8 +621,8 @@ ref::Result<Values<T>> Executor<T>::execute(Operation *op, Operands<T> operands,
 }
 
 template <typename T>
-ref::Result<Values<T>>
-Executor<T>::call(mlir::func::CallOp op, Operands<T> operands, int depth) {
+ref::Result<Values<T>> Executor<T>::call(mlir::func::CallOp op,
+                                         Operands<T> operands, int depth) {
   auto callee = mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
       op, op.getCalleeAttr());
   if (!callee)
@@ -636,9 +637,8 @@ Executor<T>::call(mlir::func::CallOp op, Operands<T> operands, int depth) {
 }
 
 template <typename T>
-ref::Result<Values<T>> Executor<T>::runRegionOp(Operation *op,
-                                                Operands<T> operands,
-                                                int depth) {
+ref::Result<Values<T>>
+Executor<T>::runRegionOp(Operation *op, Operands<T> operands, int depth) {
   if (op->getNumRegions() != 1 || !llvm::hasSingleElement(op->getRegion(0)))
     return opError(op, "needs exactly one region with one block");
   mlir::Block &body = op->getRegion(0).front();
@@ -654,8 +654,8 @@ ref::Result<Values<T>> Executor<T>::runRegionOp(Operation *op,
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     std::string mismatch = checkType(*operands[i], arg.getType());
     if (!mismatch.empty())
-      return opError(op, "block argument #" + std::to_string(i) + " " +
-                             mismatch);
+      return opError(op,
+                     "block argument #" + std::to_string(i) + " " + mismatch);
   }
   return runBlock(body, operands, depth);
 }
@@ -704,10 +704,8 @@ kiln::interp::parseModuleFile(llvm::StringRef path,
   return parseSource(sourceMgr, context);
 }
 
-ref::Result<mlir::OwningOpRef<mlir::ModuleOp>>
-kiln::interp::parseModuleString(llvm::StringRef source,
-                                mlir::MLIRContext &context,
-                                llvm::StringRef name) {
+ref::Result<mlir::OwningOpRef<mlir::ModuleOp>> kiln::interp::parseModuleString(
+    llvm::StringRef source, mlir::MLIRContext &context, llvm::StringRef name) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(source, name), llvm::SMLoc());

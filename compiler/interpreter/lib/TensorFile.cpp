@@ -21,6 +21,7 @@ namespace {
 struct FileCloser {
   void operator()(std::FILE *f) const { std::fclose(f); }
 };
+/// A FILE owned by the scope that opened it.
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 /// The magic bytes that open every KLNT file.

@@ -39,15 +39,15 @@ struct StepCase {
   std::vector<std::string> params;
 };
 
+/// The four steps and the parameters each updates, in argument order.
 const std::vector<StepCase> &stepCases() {
   static const std::vector<StepCase> steps = {
       {"conv_pool_dense.mlir",
        {"conv2d/kernel", "conv2d/bias", "dense/kernel", "dense/bias"}},
       {"bn_dropout.mlir",
-       {"conv2d/kernel", "batch_normalization/gamma", "batch_normalization/beta",
-        "dense/kernel", "dense/bias"}},
-      {"conv1d_pool.mlir",
-       {"conv1d/kernel", "conv1d/bias", "conv1d_1/kernel"}},
+       {"conv2d/kernel", "batch_normalization/gamma",
+        "batch_normalization/beta", "dense/kernel", "dense/bias"}},
+      {"conv1d_pool.mlir", {"conv1d/kernel", "conv1d/bias", "conv1d_1/kernel"}},
       {"residual.mlir", {"conv2d/kernel", "conv2d_1/kernel", "dense/kernel"}},
   };
   return steps;
@@ -147,23 +147,21 @@ std::map<std::string, double> errorsOf(const std::string &source) {
 
 TEST(TrainStepGradients, WrongBackwardPassesAreCaught) {
   // The l2 penalty's gradient left out of the conv kernel's update.
-  auto errors = errorsOf(mutate("conv_pool_dense.mlir",
-                                "kiln.sgd_update %w, %gw,",
-                                "kiln.sgd_update %w, %gwc,"));
+  auto errors =
+      errorsOf(mutate("conv_pool_dense.mlir", "kiln.sgd_update %w, %gw,",
+                      "kiln.sgd_update %w, %gwc,"));
   EXPECT_GT(errors["conv2d/kernel"], 1e-3);
   EXPECT_LT(errors["dense/kernel"], 1e-6);
 
   // Dropout's gradient without its mask.
-  errors = errorsOf(mutate("bn_dropout.mlir",
-                           "%ga = kiln.mul %gdropped, %mask",
+  errors = errorsOf(mutate("bn_dropout.mlir", "%ga = kiln.mul %gdropped, %mask",
                            "%ga = kiln.mul %gdropped, %gdropped"));
   EXPECT_GT(errors["conv2d/kernel"], 1e-3);
   EXPECT_GT(errors["batch_normalization/gamma"], 1e-3);
   EXPECT_LT(errors["dense/kernel"], 1e-6);
 
   // zero_pad's gradient sliced at the wrong offset.
-  errors = errorsOf(mutate("residual.mlir",
-                           "offsets = array<i64: 1, 1, 0>",
+  errors = errorsOf(mutate("residual.mlir", "offsets = array<i64: 1, 1, 0>",
                            "offsets = array<i64: 0, 1, 0>"));
   EXPECT_GT(errors["conv2d/kernel"], 1e-3);
   EXPECT_LT(errors["conv2d_1/kernel"], 1e-6);
@@ -189,11 +187,10 @@ TEST(TrainStepGradients, MaxCheckedSamplesEachParameter) {
       stepInputs<double>(*loaded.interpreter, 1, 2), options);
   ASSERT_TRUE(reports.ok()) << reports.error;
   for (const ParamGradientReport &r : reports.value)
-    EXPECT_EQ(r.report.checked, std::min<int64_t>(5, r.name == "conv2d/bias"
-                                                         ? 2
-                                                         : r.name == "dense/bias"
-                                                               ? 3
-                                                               : 5))
+    EXPECT_EQ(r.report.checked,
+              std::min<int64_t>(5, r.name == "conv2d/bias"  ? 2
+                                   : r.name == "dense/bias" ? 3
+                                                            : 5))
         << r.name;
 }
 
@@ -216,8 +213,8 @@ func.func @step(%w: tensor<3xf32>, %v: tensor<3xf32>, %lr: f32)
   ref::Tensor<double> w({3}, {0.5, -1, 2});
   ref::GradCheckOptions options = defaultGradientCheckOptions<double>();
 
-  auto r = checkTrainStepGradients<double>(interpreter, "no_update",
-                                           {w}, options);
+  auto r =
+      checkTrainStepGradients<double>(interpreter, "no_update", {w}, options);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error, "@no_update: no argument is updated by kiln.sgd_update, "
                      "kiln.adam_update or kiln.rmsprop_update, so there is "

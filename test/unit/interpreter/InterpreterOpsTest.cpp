@@ -254,6 +254,7 @@ func.func @f(%p: tensor<3x4xf32>, %g: tensor<3x4xf32>, %ms: tensor<3x4xf32>, %lr
   return sources;
 }
 
+/// Runs the cases in float and in double.
 template <typename T> class InterpreterOps : public ::testing::Test {
 protected:
   /// Runs @f of case `name` on `inputs`; fails the test on any error.
@@ -275,6 +276,7 @@ protected:
   LoadedModule loaded;
 };
 
+/// The element types every case runs in.
 using ElementTypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(InterpreterOps, ElementTypes);
 
@@ -474,9 +476,8 @@ TYPED_TEST(InterpreterOps, Conv1DGradients) {
             g = random<T>({2, 3, 2}, 3);
   auto got = this->run("conv1d_grad", {x, w, g});
   ASSERT_EQ(got.size(), 2u);
-  expectSameTensor(got[0],
-                   unwrap(ref::conv1dGradInput(g, w, 2, 2, Pad{2, 1}, 7)),
-                   "input");
+  expectSameTensor(
+      got[0], unwrap(ref::conv1dGradInput(g, w, 2, 2, Pad{2, 1}, 7)), "input");
   expectSameTensor(got[1],
                    unwrap(ref::conv1dGradFilter(x, g, 2, 2, Pad{2, 1}, 3)),
                    "filter");
@@ -512,12 +513,11 @@ TYPED_TEST(InterpreterOps, Pool2DGradients) {
   auto got = this->run("pool2d_grad", {g, x});
   ASSERT_EQ(got.size(), 2u);
   ref::Padding2 pads = {Pad{0, 1}, Pad{0, 0}};
-  expectSameTensor(got[0],
-                   unwrap(ref::maxPool2dGrad(g, x, {2, 3}, {2, 1}, pads)),
-                   "max");
   expectSameTensor(
-      got[1], unwrap(ref::avgPool2dGrad(g, {2, 3}, {2, 1}, pads, {5, 5})),
-      "avg");
+      got[0], unwrap(ref::maxPool2dGrad(g, x, {2, 3}, {2, 1}, pads)), "max");
+  expectSameTensor(got[1],
+                   unwrap(ref::avgPool2dGrad(g, {2, 3}, {2, 1}, pads, {5, 5})),
+                   "avg");
 }
 
 TYPED_TEST(InterpreterOps, Pool1DGradients) {
@@ -560,8 +560,7 @@ TYPED_TEST(InterpreterOps, LossGradients) {
             w = random<T>({3, 4}, 3);
   auto got = this->run("loss_grads", {logits, labels, w});
   ASSERT_EQ(got.size(), 3u);
-  expectSameTensor(got[0],
-                   unwrap(ref::softmaxCrossEntropyGrad(logits, labels)),
+  expectSameTensor(got[0], unwrap(ref::softmaxCrossEntropyGrad(logits, labels)),
                    "cross-entropy");
   expectSameTensor(got[1], unwrap(ref::l2PenaltyGrad(w, 1.0e-2f)), "l2");
   expectSameTensor(got[2], unwrap(ref::l1PenaltyGrad(w, 0.5f)), "l1");
@@ -587,11 +586,11 @@ TYPED_TEST(InterpreterOps, AdamTakesLearningRateAndStep) {
   using T = TypeParam;
   Tensor<T> p = random<T>({3, 4}, 1), g = random<T>({3, 4}, 2),
             m = random<T>({3, 4}, 3), v = random<T>({3, 4}, 4, 0, 1);
-  auto got = this->run(
-      "adam", {p, g, m, v, RuntimeValue<T>::f32(1e-3), RuntimeValue<T>::i64(3)});
+  auto got = this->run("adam", {p, g, m, v, RuntimeValue<T>::f32(1e-3),
+                                RuntimeValue<T>::i64(3)});
   ASSERT_EQ(got.size(), 3u);
-  auto expected = unwrap(
-      ref::adamUpdate(p, g, m, v, 1e-3f, 3, 0.9f, 0.999f, 1.0e-07f));
+  auto expected =
+      unwrap(ref::adamUpdate(p, g, m, v, 1e-3f, 3, 0.9f, 0.999f, 1.0e-07f));
   expectSameTensor(got[0], expected.param, "param");
   expectSameTensor(got[1], expected.m, "m");
   expectSameTensor(got[2], expected.v, "v");
@@ -618,8 +617,8 @@ TEST(InterpreterOpsCoverage, EveryRegisteredKilnOpHasACase) {
     LoadedModule loaded = loadModule(source, name + ".mlir");
     ASSERT_EQ(loaded.error, "") << name;
     loaded.module->walk([&](mlir::Operation *op) {
-      if (op->getDialect() &&
-          op->getDialect()->getNamespace() == KilnDialect::getDialectNamespace())
+      if (op->getDialect() && op->getDialect()->getNamespace() ==
+                                  KilnDialect::getDialectNamespace())
         covered.insert(op->getName().getStringRef().str());
     });
   }

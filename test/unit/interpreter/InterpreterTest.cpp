@@ -50,7 +50,9 @@ template <typename T> std::vector<RuntimeValue<T>> smallNetInputs() {
   };
 }
 
+/// Whole functions, in float and in double.
 template <typename T> class InterpreterRun : public ::testing::Test {};
+/// The element types the functions run in.
 using ElementTypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(InterpreterRun, ElementTypes);
 
@@ -159,17 +161,18 @@ func.func @fused(%x: tensor<?x4x4x1xf32>, %w: tensor<2x2x1x2xf32>, %b: tensor<2x
 /// real op as soon as it is: see KernelOps).
 namespace kiln_interp_test {
 
+/// kilntest.kernel: kiln.kernel's form, isolated from above.
 class KernelOp
-    : public mlir::Op<KernelOp, mlir::OpTrait::OneRegion,
-                      mlir::OpTrait::VariadicResults,
-                      mlir::OpTrait::VariadicOperands,
-                      mlir::OpTrait::IsIsolatedFromAbove> {
+    : public mlir::Op<
+          KernelOp, mlir::OpTrait::OneRegion, mlir::OpTrait::VariadicResults,
+          mlir::OpTrait::VariadicOperands, mlir::OpTrait::IsIsolatedFromAbove> {
 public:
   using Op::Op;
   static llvm::StringRef getOperationName() { return "kilntest.kernel"; }
   static llvm::ArrayRef<llvm::StringRef> getAttributeNames() { return {}; }
 };
 
+/// kilntest.yield: its terminator, return-like.
 class YieldOp
     : public mlir::Op<YieldOp, mlir::OpTrait::ZeroRegions,
                       mlir::OpTrait::ZeroResults, mlir::OpTrait::ZeroSuccessors,
@@ -181,6 +184,7 @@ public:
   static llvm::ArrayRef<llvm::StringRef> getAttributeNames() { return {}; }
 };
 
+/// The dialect of the two stand-in ops.
 class TestDialect : public mlir::Dialect {
 public:
   explicit TestDialect(mlir::MLIRContext *context)
@@ -202,6 +206,10 @@ struct KernelOps {
   const char *yield;
 };
 
+/// Names the ops in test listings.
+void PrintTo(const KernelOps &ops, std::ostream *os) { *os << ops.kernel; }
+
+/// Runs the kernel cases on each kind of region op.
 class KernelRegions : public ::testing::TestWithParam<KernelOps> {
 protected:
   /// Parses `source` with KERNEL and YIELD replaced by the op names; skips
@@ -216,11 +224,10 @@ protected:
       loaded.error = "skip";
       return loaded;
     }
-    for (auto [from, to] : {std::pair<std::string, std::string>{
-                                "\"KERNEL\"", std::string("\"") +
-                                                  GetParam().kernel + "\""},
-                            {"\"YIELD\"",
-                             std::string("\"") + GetParam().yield + "\""}})
+    for (auto [from, to] :
+         {std::pair<std::string, std::string>{
+              "\"KERNEL\"", std::string("\"") + GetParam().kernel + "\""},
+          {"\"YIELD\"", std::string("\"") + GetParam().yield + "\""}})
       for (size_t at; (at = source.find(from)) != std::string::npos;)
         source.replace(at, from.size(), to);
     auto module = parseModuleString(source, *loaded.context, "kernel.mlir");
@@ -276,15 +283,15 @@ TEST_P(KernelRegions, RunOnTheirOperands) {
   ASSERT_TRUE(results.ok()) << results.error;
   ASSERT_EQ(results.value.size(), 2u);
 
-  Tensor<double> r = unwrap(ref::relu(unwrap(
-      ref::biasAdd(unwrap(ref::conv2d(x, w, {1, 1}, {1, 1}, {})), b))));
+  Tensor<double> r = unwrap(ref::relu(
+      unwrap(ref::biasAdd(unwrap(ref::conv2d(x, w, {1, 1}, {1, 1}, {})), b))));
   expectSameTensor(results.value[0],
                    unwrap(ref::dense(unwrap(ref::flatten(r)), wd)), "dense");
   expectSameTensor(results.value[1], unwrap(ref::add(r, r)), "add");
   // The observer sees the ops inside each kernel, then the kernel itself.
   std::vector<std::string> expected = {
-      "conv2d/2/1", "bias_add/2/1", "relu/1/1", "kernel/3/1",
-      "flatten/1/1", "dense/2/1",   "add/2/1",  "kernel/3/2"};
+      "conv2d/2/1",  "bias_add/2/1", "relu/1/1", "kernel/3/1",
+      "flatten/1/1", "dense/2/1",    "add/2/1",  "kernel/3/2"};
   EXPECT_EQ(executed, expected);
 }
 
@@ -341,25 +348,27 @@ std::string runError(const std::string &source,
 TEST(InterpreterErrors, ReferenceErrorsCarryTheOpsLocation) {
   // The batch is dynamic, so the verifier cannot see the mismatch; the
   // reference reports it when the op runs.
-  std::string error = runError<float>(R"(
+  std::string error =
+      runError<float>(R"(
 func.func @f(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %y = kiln.relu %a : tensor<?x3xf32>
   %z = kiln.add %y, %b : tensor<?x3xf32>
   return %z : tensor<?x3xf32>
 })",
-                                      {Tensor<float>({2, 3}), Tensor<float>({3, 3})});
+                      {Tensor<float>({2, 3}), Tensor<float>({3, 3})});
   EXPECT_EQ(error.rfind("test.mlir:4:8: error: kiln.add: ", 0), 0u) << error;
   EXPECT_NE(error.find("2x3"), std::string::npos) << error;
   EXPECT_NE(error.find("3x3"), std::string::npos) << error;
 }
 
 TEST(InterpreterErrors, LocationsAreFoundInsideFusedAndNamedLocations) {
-  std::string error = runError<float>(R"(
+  std::string error =
+      runError<float>(R"(
 func.func @f(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %z = kiln.add %a, %b : tensor<?x3xf32> loc(fused["model.kiln":12:5, "add"("other.kiln":1:1)])
   return %z : tensor<?x3xf32>
 })",
-                                      {Tensor<float>({2, 3}), Tensor<float>({3, 3})});
+                      {Tensor<float>({2, 3}), Tensor<float>({3, 3})});
   EXPECT_EQ(error.rfind("model.kiln:12:5: error: kiln.add: ", 0), 0u) << error;
   mlir::MLIRContext context;
   EXPECT_EQ(formatLocation(mlir::NameLoc::get(
@@ -390,7 +399,8 @@ func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
 }
 
 TEST(InterpreterErrors, ErrorsInCalleesNameTheCall) {
-  std::string error = runError<float>(R"(
+  std::string error =
+      runError<float>(R"(
 func.func @g(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %z = kiln.mul %a, %b : tensor<?x3xf32>
   return %z : tensor<?x3xf32>
@@ -399,7 +409,7 @@ func.func @f(%a: tensor<?x3xf32>, %b: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %z = func.call @g(%a, %b) : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
   return %z : tensor<?x3xf32>
 })",
-                                      {Tensor<float>({2, 3}), Tensor<float>({1, 3})});
+                      {Tensor<float>({2, 3}), Tensor<float>({1, 3})});
   EXPECT_EQ(error.rfind("test.mlir:3:8: error: kiln.mul: ", 0), 0u) << error;
   EXPECT_NE(error.find("\ntest.mlir:7:8: note: in the call to @g"),
             std::string::npos)
@@ -461,9 +471,10 @@ func.func @g(%x: tensor<2xf32>) -> tensor<2xf32> {
             "@f: argument #2 expects i64, got f32");
   EXPECT_EQ(run({x, w, x}), "@f: argument #2 expects i64, got tensor<4x3xf32>");
   // A tensor whose buffer does not match its shape.
-  EXPECT_EQ(run({Tensor<float>({4, 3}, {1, 2}), w, RuntimeValue<float>::i64(1)}),
-            "@f: argument #0 value: shape 4x3 needs 12 elements but the "
-            "buffer holds 2");
+  EXPECT_EQ(
+      run({Tensor<float>({4, 3}, {1, 2}), w, RuntimeValue<float>::i64(1)}),
+      "@f: argument #0 value: shape 4x3 needs 12 elements but the "
+      "buffer holds 2");
   EXPECT_EQ(run({x}, "h"), "no function @h in the module (it has @f, @g)");
 }
 
@@ -481,9 +492,8 @@ func.func @f(%x: tensor<2xf32>) -> tensor<3xf32> {
           mlir::ParserConfig(&context, /*verifyAfterParse=*/false), "bad.mlir");
   ASSERT_TRUE(module);
   Interpreter interpreter(module.get());
-  EXPECT_EQ(interpreter.error().rfind("bad.mlir:3:8: error: 'kiln.relu' op ",
-                                      0),
-            0u)
+  EXPECT_EQ(
+      interpreter.error().rfind("bad.mlir:3:8: error: 'kiln.relu' op ", 0), 0u)
       << interpreter.error();
   auto results = interpreter.run<float>("f", {Tensor<float>({2})});
   EXPECT_FALSE(results.ok());

@@ -1,4 +1,4 @@
-//===- InterpreterTestUtil.h - Helpers for the interpreter's tests -*- C++ -*-===//
+//===- InterpreterTestUtil.h - Interpreter test helpers ---------*- C++ -*-===//
 
 #ifndef KILN_TEST_UNIT_INTERPRETER_INTERPRETERTESTUTIL_H
 #define KILN_TEST_UNIT_INTERPRETER_INTERPRETERTESTUTIL_H
@@ -64,8 +64,8 @@ inline LoadedModule loadInput(const std::string &name) {
 /// Uniform values in [lo, hi) from `stream`, drawn in float so float and
 /// double tests see the same numbers.
 template <typename T>
-ref::Tensor<T> random(const ref::Dims &shape, uint64_t stream,
-                      double lo = -1, double hi = 1) {
+ref::Tensor<T> random(const ref::Dims &shape, uint64_t stream, double lo = -1,
+                      double hi = 1) {
   return ref::uniformTensor<float>(shape, /*seed=*/2024, stream, lo, hi)
       .template cast<T>();
 }

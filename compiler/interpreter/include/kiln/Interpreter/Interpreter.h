@@ -66,9 +66,10 @@ std::string formatLocation(mlir::Location loc);
 /// Used to trace a run and to read values no result exposes (the gradient an
 /// optimizer update consumes).
 template <typename T>
-using OpObserver = std::function<void(
-    mlir::Operation *op, llvm::ArrayRef<const RuntimeValue<T> *> operands,
-    llvm::ArrayRef<RuntimeValue<T>> results)>;
+using OpObserver =
+    std::function<void(mlir::Operation *op,
+                       llvm::ArrayRef<const RuntimeValue<T> *> operands,
+                       llvm::ArrayRef<RuntimeValue<T>> results)>;
 
 /// Runs the functions of one module. Holds no state between runs, so one
 /// interpreter may run many times.
