@@ -46,6 +46,10 @@ namespace {
 constexpr llvm::StringLiteral kKernelOpName = "kiln.kernel";
 constexpr llvm::StringLiteral kYieldOpName = "kiln.yield";
 
+/// kiln-prepare-inference's weight scaling, matched by name (its op class is
+/// newer than this library's dialect snapshot).
+constexpr llvm::StringLiteral kFoldScaleOpName = "kiln.fold_scale";
+
 /// Whether `op` ends a block and gives its operands as the results of the
 /// function or region op around it.
 bool isReturnLike(Operation &op) {
@@ -423,6 +427,22 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
       });
 }
 
+/// kiln.fold_scale(input, gamma, variance) {epsilon}: each output channel
+/// (innermost) scaled by gamma / sqrt(variance + epsilon). That is
+/// batch_norm_infer with zero mean and zero offset, so the reference's
+/// definition of batch_norm_infer defines it too.
+template <typename T>
+ref::Result<Values<T>> evalFoldScale(Operation *op, Operands<T> operands) {
+  auto epsilon = op->getAttrOfType<mlir::FloatAttr>("epsilon");
+  if (operands.size() != 3 || !epsilon)
+    return ref::Error{"needs operands (input, gamma, variance) and an f32 "
+                      "'epsilon'"};
+  const Tensor<T> &gamma = operands[1]->getTensor();
+  Tensor<T> zeros(gamma.shape());
+  return one(ref::batchNormInfer(operands[0]->getTensor(), gamma, zeros, zeros,
+                                 operands[2]->getTensor(), valueOf(epsilon)));
+}
+
 /// The value of an arith.constant: a dense f32 tensor, an f32 or an i64.
 template <typename T>
 ref::Result<Values<T>> evalConstant(mlir::arith::ConstantOp op) {
@@ -609,6 +629,8 @@ ref::Result<Values<T>> Executor<T>::execute(Operation *op, Operands<T> operands,
   ref::Result<Values<T>> results;
   if (auto constant = mlir::dyn_cast<mlir::arith::ConstantOp>(op))
     results = evalConstant<T>(constant);
+  else if (op->getName().getStringRef() == kFoldScaleOpName)
+    results = evalFoldScale<T>(op, operands);
   else if (mlir::isa<KilnDialect>(op->getDialect()))
     results = evalKilnOp<T>(op, operands);
   else

@@ -298,37 +298,43 @@ TEST_P(KernelRegions, RunOnTheirOperands) {
 TEST_P(KernelRegions, MalformedRegionsAreErrors) {
   if (load("").error == "skip")
     GTEST_SKIP() << GetParam().kernel << " is not registered yet";
-  EXPECT_EQ(runError(R"(
+  // The interpreter refuses a malformed region with a message; kiln.kernel's
+  // own verifier refuses it earlier, when the module is parsed.
+  auto expectRefused = [&](const std::string &source,
+                           const std::string &message) {
+    std::string error = runError(source);
+    if (std::string(GetParam().kernel) == "kiln.kernel")
+      EXPECT_EQ(error.rfind("parse error: kernel.mlir:", 0), 0u) << error;
+    else
+      EXPECT_EQ(error, "kernel.mlir:3:8: error: kilntest.kernel: " + message);
+  };
+  expectRefused(R"(
 func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
   %r = "KERNEL"(%x) ({
   ^bb0(%a: tensor<2xf32>, %b: tensor<2xf32>):
     "YIELD"(%a) : (tensor<2xf32>) -> ()
   }) : (tensor<2xf32>) -> tensor<2xf32>
   return %r : tensor<2xf32>
-})"),
-            std::string("kernel.mlir:3:8: error: ") + GetParam().kernel +
-                ": its region has 2 block arguments for 1 operands");
-  EXPECT_EQ(runError(R"(
+})",
+                "its region has 2 block arguments for 1 operands");
+  expectRefused(R"(
 func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
   %r = "KERNEL"(%x) ({
   ^bb0(%a: tensor<2xf32>):
     "YIELD"(%a, %a) : (tensor<2xf32>, tensor<2xf32>) -> ()
   }) : (tensor<2xf32>) -> tensor<2xf32>
   return %r : tensor<2xf32>
-})"),
-            std::string("kernel.mlir:3:8: error: ") + GetParam().kernel +
-                ": its region must end in kiln.yield of its 1 results");
-  EXPECT_EQ(runError(R"(
+})",
+                "its region must end in kiln.yield of its 1 results");
+  expectRefused(R"(
 func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> {
   %r = "KERNEL"(%x) ({
   ^bb0(%a: tensor<3xf32>):
     "YIELD"(%a) : (tensor<3xf32>) -> ()
   }) : (tensor<2xf32>) -> tensor<2xf32>
   return %r : tensor<2xf32>
-})"),
-            std::string("kernel.mlir:3:8: error: ") + GetParam().kernel +
-                ": block argument #0 expects tensor<3xf32>, got "
-                "tensor<2xf32>");
+})",
+                "block argument #0 expects tensor<3xf32>, got tensor<2xf32>");
 }
 
 /// Runs @f of `source` on `inputs` and returns the error, which the test
