@@ -3,8 +3,10 @@
 #include "kiln/Interpreter/Inputs.h"
 
 #include "kiln/Reference/GradCheck.h"
+#include "kiln/runtime/Initializers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kiln {
 namespace interp {
@@ -59,6 +61,20 @@ randomInputs(const Signature &signature, const RandomInputOptions &options) {
     if (ref::Tensor<T>::countElements(dims) < 0)
       return ref::Error{slot.describe("argument", i) + ": shape " +
                         shape::formatDims(dims) + " is too large"};
+    if (!slot.init.empty()) {
+      std::optional<rt::Initializer> init = rt::parseInitializer(slot.init);
+      if (!init)
+        return ref::Error{slot.describe("argument", i) +
+                          ": unknown initializer '" + slot.init + "'"};
+      ref::Tensor<float> values(dims);
+      rt::Status status = rt::initializeParameter(
+          *init, dims, options.seed, static_cast<uint32_t>(i), values.data());
+      if (!status)
+        return ref::Error{slot.describe("argument", i) + ": " +
+                          status.message()};
+      inputs.emplace_back(values.template cast<T>());
+      continue;
+    }
     if (slot.role == "labels") {
       ref::Result<ref::Tensor<T>> labels = oneHotRows<T>(dims, options.seed, i);
       if (!labels.ok())

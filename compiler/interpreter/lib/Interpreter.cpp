@@ -143,6 +143,7 @@ ref::Result<Signature> signatureOf(mlir::func::FuncOp func) {
                         slot.error};
     slot.value.role = stringAttr(func.getArgAttrDict(i), "kiln.role");
     slot.value.name = stringAttr(func.getArgAttrDict(i), "kiln.name");
+    slot.value.init = stringAttr(func.getArgAttrDict(i), "kiln.init");
     signature.arguments.push_back(std::move(slot.value));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {

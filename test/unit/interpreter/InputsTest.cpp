@@ -1,10 +1,12 @@
 //===- InputsTest.cpp - Deterministic inputs from a signature -------------===//
 
 #include "kiln/Interpreter/Inputs.h"
+#include "kiln/runtime/Initializers.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace kiln;
 using namespace kiln::interp;
@@ -88,6 +90,42 @@ TEST(RandomInputs, ReproducibleFromTheSeedAndEqualInFloatAndDouble) {
   // Arguments draw from different streams.
   EXPECT_NE(a.value[4].getTensor().elements(),
             a.value[6].getTensor().elements());
+}
+
+TEST(RandomInputs, KilnInitChoosesAKerasInitializer) {
+  Signature sig;
+  sig.arguments = {
+      {ValueKind::Tensor,
+       {3, 3, 2, 8},
+       "param",
+       "conv2d/kernel",
+       "glorot_uniform"},
+      {ValueKind::Tensor, {8}, "param", "conv2d/bias", "zeros"},
+      {ValueKind::Tensor, {8}, "state", "bn/moving_variance", "ones"},
+  };
+  RandomInputOptions options;
+  options.seed = 9;
+  auto inputs = randomInputs<double>(sig, options);
+  ASSERT_TRUE(inputs.ok()) << inputs.error;
+  // Argument i is parameter i of the runtime's initialisers.
+  std::vector<float> kernel(3 * 3 * 2 * 8);
+  ASSERT_TRUE(rt::initializeParameter(rt::Initializer::GlorotUniform,
+                                      {3, 3, 2, 8}, 9, 0, kernel.data()));
+  EXPECT_EQ(inputs.value[0].getTensor().template cast<float>().elements(),
+            kernel);
+  // Glorot's limit: sqrt(6 / (fan_in + fan_out)) = sqrt(6 / (18 + 72)).
+  const auto &k = inputs.value[0].getTensor().elements();
+  EXPECT_LE(*std::max_element(k.begin(), k.end()), std::sqrt(6.0 / 90));
+  EXPECT_EQ(inputs.value[1].getTensor().elements(),
+            std::vector<double>(8, 0.0));
+  EXPECT_EQ(inputs.value[2].getTensor().elements(),
+            std::vector<double>(8, 1.0));
+
+  sig.arguments[1].init = "glorot_sideways";
+  auto bad = randomInputs<double>(sig, options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error, "argument #1 (conv2d/bias): unknown initializer "
+                       "'glorot_sideways'");
 }
 
 TEST(RandomInputs, Errors) {

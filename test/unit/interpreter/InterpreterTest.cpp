@@ -523,7 +523,8 @@ TEST(InterpreterSignature, RolesNamesAndScalarKinds) {
   LoadedModule loaded = loadModule(R"(
 func.func @f(%x: tensor<?x28x28x1xf32> {kiln.role = "input"},
              %step: i64 {kiln.role = "step"}, %lr: f32 {kiln.role = "lr"},
-             %w: tensor<3x3x1x2xf32> {kiln.role = "param", kiln.name = "conv2d/kernel"})
+             %w: tensor<3x3x1x2xf32> {kiln.role = "param", kiln.name = "conv2d/kernel",
+                                      kiln.init = "he_normal"})
     -> (tensor<f32> {kiln.role = "loss"}) {
   %y = kiln.l2_penalty %w {scale = 1.0 : f32} : tensor<3x3x1x2xf32>
   return %y : tensor<f32>
@@ -541,6 +542,7 @@ func.func @bad(%x: tensor<2xf64>) {
   EXPECT_EQ(sig.value.arguments[1].kind, ValueKind::I64);
   EXPECT_EQ(sig.value.arguments[2].kind, ValueKind::F32);
   EXPECT_EQ(sig.value.arguments[3].name, "conv2d/kernel");
+  EXPECT_EQ(sig.value.arguments[3].init, "he_normal");
   EXPECT_EQ(sig.value.arguments[3].describe("argument", 3),
             "argument #3 (conv2d/kernel)");
   ASSERT_EQ(sig.value.results.size(), 1u);

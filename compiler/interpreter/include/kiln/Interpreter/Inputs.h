@@ -30,7 +30,10 @@ struct RandomInputOptions {
   double lr = 1e-3;
 };
 
-/// Arguments for `signature`, by role:
+/// Arguments for `signature`. A tensor with a `kiln.init` takes that Keras
+/// initialiser's values (kiln/runtime/Initializers.h, argument i as
+/// parameter i), so a whole network runs at the scale it trains at. Others,
+/// by role:
 /// - "labels": one-hot rows (N x M), the class of each row drawn uniformly;
 /// - "input", "state", "slot": uniform in [0, 1), like scaled pixels, and
 ///   non-negative so moving variances and Adam/RMSprop second moments are

@@ -93,6 +93,9 @@ struct SlotInfo {
   std::string role;
   /// `kiln.name` (Keras' parameter name), empty when absent.
   std::string name;
+  /// `kiln.init` (a Keras initialiser name, e.g. "glorot_uniform"), empty
+  /// when absent.
+  std::string init;
 
   /// The slot's type as MLIR spells it, e.g. "tensor<?x28x28x1xf32>".
   std::string typeString() const;
