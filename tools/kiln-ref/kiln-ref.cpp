@@ -128,6 +128,11 @@ cl::opt<double>
     fdStep("fd-step",
            cl::desc("Finite-difference step (0: the element type's default)"),
            cl::init(0), cl::cat(category));
+/// The parameters --check-gradients checks (default: all).
+cl::list<std::string> checkParams(
+    "check-param",
+    cl::desc("Check only this parameter (by kiln.name; repeatable)"),
+    cl::cat(category));
 /// Elements checked per parameter.
 cl::opt<int64_t> maxChecked(
     "max-checked",
@@ -362,14 +367,16 @@ int runGradientCheck(const Interpreter &interpreter,
                      const std::vector<RuntimeValue<T>> &inputs) {
   if (!fdType.empty() && fdType != "f32" && fdType != "f64")
     return fail("--fd-type must be f32 or f64, got '" + fdType + "'");
-  DifferencePrecision precision =
-      fdType == "f64" ? DifferencePrecision::Double : DifferencePrecision::Same;
-  ref::GradCheckOptions options = defaultGradientCheckOptions<T>(precision);
-  options.maxChecked = maxChecked;
+  TrainStepCheck check =
+      defaultTrainStepCheck<T>(fdType == "f64" ? DifferencePrecision::Double
+                                               : DifferencePrecision::Same);
+  check.differences.maxChecked = maxChecked;
   if (fdStep > 0)
-    options.step = fdStep;
-  auto reports = checkTrainStepGradients<T>(interpreter, funcName, inputs,
-                                            options, lossResult, precision);
+    check.differences.step = fdStep;
+  check.lossResult = lossResult;
+  check.only.assign(checkParams.begin(), checkParams.end());
+  auto reports =
+      checkTrainStepGradients<T>(interpreter, funcName, inputs, check);
   if (!reports.ok())
     return fail(inFile(reports.error));
   double tolerance = gradientTolerance<T>();

@@ -5,6 +5,7 @@
 #include "kiln/IR/KilnOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/STLExtras.h"
 
 #include <limits>
 #include <map>
@@ -13,22 +14,22 @@ using namespace kiln;
 using namespace kiln::interp;
 
 template <>
-ref::GradCheckOptions
-interp::defaultGradientCheckOptions<double>(DifferencePrecision) {
-  ref::GradCheckOptions options;
-  options.step = 1e-5;
-  options.floorFraction = 1e-3;
-  return options;
+TrainStepCheck interp::defaultTrainStepCheck<double>(DifferencePrecision) {
+  TrainStepCheck check;
+  check.differences.step = 1e-5;
+  check.differences.floorFraction = 1e-3;
+  return check;
 }
 
 template <>
-ref::GradCheckOptions
-interp::defaultGradientCheckOptions<float>(DifferencePrecision precision) {
-  ref::GradCheckOptions options;
-  options.step = precision == DifferencePrecision::Double ? 1e-5 : 1e-2;
-  options.floorFraction =
-      precision == DifferencePrecision::Double ? 1e-2 : 1e-1;
-  return options;
+TrainStepCheck
+interp::defaultTrainStepCheck<float>(DifferencePrecision precision) {
+  TrainStepCheck check;
+  check.precision = precision;
+  bool inDouble = precision == DifferencePrecision::Double;
+  check.differences.step = inDouble ? 1e-5 : 1e-2;
+  check.differences.floorFraction = inDouble ? 1e-2 : 1e-1;
+  return check;
 }
 
 template <> double interp::gradientTolerance<double>() { return 1e-6; }
@@ -94,17 +95,26 @@ castValues(const std::vector<RuntimeValue<T>> &values) {
   return cast;
 }
 
+/// The name a report gives argument `index`: its `kiln.name`, or
+/// "argument #i".
+std::string paramName(const Signature &signature, unsigned index) {
+  const std::string &name = signature.arguments[index].name;
+  return name.empty() ? "argument #" + std::to_string(index) : name;
+}
+
 /// Compares each gradient with central differences of the loss, evaluated
 /// by runs in U on `inputs`.
 template <typename U, typename T>
 std::vector<ParamGradientReport> compareWithDifferences(
     const Interpreter &interpreter, llvm::StringRef function,
     const std::vector<RuntimeValue<U>> &inputs, const Gradients<T> &gradients,
-    const Signature &signature, const ref::GradCheckOptions &options,
-    unsigned lossResult) {
+    const Signature &signature, const TrainStepCheck &check) {
   std::vector<RuntimeValue<U>> probeInputs(inputs);
   std::vector<ParamGradientReport> reports;
   for (const auto &[index, gradient] : gradients) {
+    std::string name = paramName(signature, index);
+    if (!check.only.empty() && !llvm::is_contained(check.only, name))
+      continue;
     std::string runError;
     ref::Objective<U> loss = [&, index = index](const ref::Tensor<U> &probe) {
       probeInputs[index] = RuntimeValue<U>(probe);
@@ -114,15 +124,14 @@ std::vector<ParamGradientReport> compareWithDifferences(
         runError = out.error;
         return std::numeric_limits<double>::quiet_NaN();
       }
-      return static_cast<double>(out.value[lossResult].getTensor()[0]);
+      return static_cast<double>(out.value[check.lossResult].getTensor()[0]);
     };
     ParamGradientReport report;
     report.argIndex = index;
-    report.name = signature.arguments[index].name;
-    if (report.name.empty())
-      report.name = "argument #" + std::to_string(index);
-    report.report = ref::checkGradient(loss, inputs[index].getTensor(),
-                                       gradient.template cast<U>(), options);
+    report.name = name;
+    report.report =
+        ref::checkGradient(loss, inputs[index].getTensor(),
+                           gradient.template cast<U>(), check.differences);
     if (!report.report.ok() && !runError.empty())
       report.report.error += ": " + runError;
     probeInputs[index] = inputs[index];
@@ -136,38 +145,40 @@ std::vector<ParamGradientReport> compareWithDifferences(
 template <typename T>
 ref::Result<std::vector<ParamGradientReport>> interp::checkTrainStepGradients(
     const Interpreter &interpreter, llvm::StringRef function,
-    const std::vector<RuntimeValue<T>> &inputs,
-    const ref::GradCheckOptions &options, unsigned lossResult,
-    DifferencePrecision precision) {
+    const std::vector<RuntimeValue<T>> &inputs, const TrainStepCheck &check) {
   ref::Result<Signature> signature = interpreter.signature(function);
   if (!signature.ok())
     return ref::Error{signature.error};
+  std::string where = "@" + function.str() + ": ";
   const std::vector<SlotInfo> &results = signature.value.results;
-  if (lossResult >= results.size() ||
-      results[lossResult].kind != ValueKind::Tensor ||
-      !results[lossResult].dims.empty())
-    return ref::Error{"@" + function.str() + ": result #" +
-                      std::to_string(lossResult) +
+  if (check.lossResult >= results.size() ||
+      results[check.lossResult].kind != ValueKind::Tensor ||
+      !results[check.lossResult].dims.empty())
+    return ref::Error{where + "result #" + std::to_string(check.lossResult) +
                       " must be the loss, a rank-0 tensor<f32>"};
   ref::Result<Gradients<T>> gradients =
       collectGradients(interpreter, function, inputs);
   if (!gradients.ok())
     return ref::Error{gradients.error};
-  if (precision == DifferencePrecision::Double)
+  for (const std::string &name : check.only)
+    if (llvm::none_of(gradients.value, [&](const auto &entry) {
+          return paramName(signature.value, entry.first) == name;
+        }))
+      return ref::Error{where + "no optimizer op updates a parameter named '" +
+                        name + "'"};
+  if (check.precision == DifferencePrecision::Double)
     return compareWithDifferences(interpreter, function,
                                   castValues<double>(inputs), gradients.value,
-                                  signature.value, options, lossResult);
+                                  signature.value, check);
   return compareWithDifferences(interpreter, function, inputs, gradients.value,
-                                signature.value, options, lossResult);
+                                signature.value, check);
 }
 
 template ref::Result<std::vector<ParamGradientReport>>
 interp::checkTrainStepGradients(const Interpreter &, llvm::StringRef,
                                 const std::vector<RuntimeValue<float>> &,
-                                const ref::GradCheckOptions &, unsigned,
-                                DifferencePrecision);
+                                const TrainStepCheck &);
 template ref::Result<std::vector<ParamGradientReport>>
 interp::checkTrainStepGradients(const Interpreter &, llvm::StringRef,
                                 const std::vector<RuntimeValue<double>> &,
-                                const ref::GradCheckOptions &, unsigned,
-                                DifferencePrecision);
+                                const TrainStepCheck &);

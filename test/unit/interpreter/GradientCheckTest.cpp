@@ -77,7 +77,7 @@ void expectGradientsMatch(const StepCase &step, uint64_t seed, int64_t batch,
   auto reports = checkTrainStepGradients<T>(
       *loaded.interpreter, "train_step",
       stepInputs<T>(*loaded.interpreter, seed, batch),
-      defaultGradientCheckOptions<T>(precision), 0, precision);
+      defaultTrainStepCheck<T>(precision));
   ASSERT_TRUE(reports.ok()) << reports.error;
   ASSERT_EQ(reports.value.size(), step.params.size());
   for (size_t i = 0; i < reports.value.size(); ++i) {
@@ -136,7 +136,7 @@ std::map<std::string, double> errorsOf(const std::string &source) {
   auto reports = checkTrainStepGradients<double>(
       *loaded.interpreter, "train_step",
       stepInputs<double>(*loaded.interpreter, 1, 3),
-      defaultGradientCheckOptions<double>());
+      defaultTrainStepCheck<double>());
   EXPECT_TRUE(reports.ok()) << reports.error;
   for (const ParamGradientReport &r : reports.value) {
     EXPECT_TRUE(r.report.ok()) << r.report.describe();
@@ -177,21 +177,36 @@ TEST(TrainStepGradients, WrongBackwardPassesAreCaught) {
   EXPECT_LT(errors["conv1d_1/kernel"], 1e-6);
 }
 
-TEST(TrainStepGradients, MaxCheckedSamplesEachParameter) {
+TEST(TrainStepGradients, MaxCheckedAndOnlyChooseWhatIsChecked) {
   LoadedModule loaded = loadInput("conv_pool_dense.mlir");
   ASSERT_EQ(loaded.error, "");
-  ref::GradCheckOptions options = defaultGradientCheckOptions<double>();
-  options.maxChecked = 5;
-  auto reports = checkTrainStepGradients<double>(
-      *loaded.interpreter, "train_step",
-      stepInputs<double>(*loaded.interpreter, 1, 2), options);
+  TrainStepCheck check = defaultTrainStepCheck<double>();
+  check.differences.maxChecked = 5;
+  auto inputs = stepInputs<double>(*loaded.interpreter, 1, 2);
+  auto reports = checkTrainStepGradients<double>(*loaded.interpreter,
+                                                 "train_step", inputs, check);
   ASSERT_TRUE(reports.ok()) << reports.error;
+  ASSERT_EQ(reports.value.size(), 4u);
   for (const ParamGradientReport &r : reports.value)
-    EXPECT_EQ(r.report.checked,
-              std::min<int64_t>(5, r.name == "conv2d/bias"  ? 2
-                                   : r.name == "dense/bias" ? 3
-                                                            : 5))
+    EXPECT_EQ(r.report.checked, r.name == "conv2d/bias"  ? 2
+                                : r.name == "dense/bias" ? 3
+                                                         : 5)
         << r.name;
+
+  check.only = {"dense/bias", "conv2d/kernel"};
+  reports = checkTrainStepGradients<double>(*loaded.interpreter, "train_step",
+                                            inputs, check);
+  ASSERT_TRUE(reports.ok()) << reports.error;
+  ASSERT_EQ(reports.value.size(), 2u);
+  EXPECT_EQ(reports.value[0].name, "conv2d/kernel");
+  EXPECT_EQ(reports.value[1].name, "dense/bias");
+
+  check.only = {"dense/gamma"};
+  reports = checkTrainStepGradients<double>(*loaded.interpreter, "train_step",
+                                            inputs, check);
+  ASSERT_FALSE(reports.ok());
+  EXPECT_EQ(reports.error, "@train_step: no optimizer op updates a parameter "
+                           "named 'dense/gamma'");
 }
 
 TEST(TrainStepGradients, Errors) {
@@ -211,10 +226,10 @@ func.func @step(%w: tensor<3xf32>, %v: tensor<3xf32>, %lr: f32)
   ASSERT_EQ(loaded.error, "");
   const Interpreter &interpreter = *loaded.interpreter;
   ref::Tensor<double> w({3}, {0.5, -1, 2});
-  ref::GradCheckOptions options = defaultGradientCheckOptions<double>();
+  TrainStepCheck check = defaultTrainStepCheck<double>();
 
   auto r =
-      checkTrainStepGradients<double>(interpreter, "no_update", {w}, options);
+      checkTrainStepGradients<double>(interpreter, "no_update", {w}, check);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error, "@no_update: no argument is updated by kiln.sgd_update, "
                      "kiln.adam_update or kiln.rmsprop_update, so there is "
@@ -222,18 +237,19 @@ func.func @step(%w: tensor<3xf32>, %v: tensor<3xf32>, %lr: f32)
 
   std::vector<RuntimeValue<double>> inputs = {w, w,
                                               RuntimeValue<double>::f32(0.1)};
-  r = checkTrainStepGradients<double>(interpreter, "step", inputs, options,
-                                      /*lossResult=*/1);
+  TrainStepCheck wrongLoss = check;
+  wrongLoss.lossResult = 1;
+  r = checkTrainStepGradients<double>(interpreter, "step", inputs, wrongLoss);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error, "@step: result #1 must be the loss, a rank-0 "
                      "tensor<f32>");
 
-  r = checkTrainStepGradients<double>(interpreter, "step", {w}, options);
+  r = checkTrainStepGradients<double>(interpreter, "step", {w}, check);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error, "@step: takes 3 arguments, got 1");
 
   // The smallest step: the penalty's gradient is exact.
-  r = checkTrainStepGradients<double>(interpreter, "step", inputs, options);
+  r = checkTrainStepGradients<double>(interpreter, "step", inputs, check);
   ASSERT_TRUE(r.ok()) << r.error;
   ASSERT_EQ(r.value.size(), 1u);
   EXPECT_EQ(r.value[0].name, "argument #0");

@@ -48,9 +48,21 @@ enum class DifferencePrecision {
   Double,
 };
 
-/// Finite-difference settings that keep the comparison's own error well
-/// under the tolerance for gradients in T and differences in `precision`
-/// (see GradCheckOptions):
+/// How checkTrainStepGradients differentiates and what it checks.
+struct TrainStepCheck {
+  /// Step, floor and sample size of the central differences.
+  ref::GradCheckOptions differences;
+  /// The result holding the loss (a rank-0 tensor).
+  unsigned lossResult = 0;
+  /// The arithmetic of the differences.
+  DifferencePrecision precision = DifferencePrecision::Same;
+  /// The parameters to check, by `kiln.name` (or "argument #i"); empty
+  /// checks every parameter an optimizer op updates.
+  std::vector<std::string> only;
+};
+
+/// Settings that keep the comparison's own error well under the tolerance
+/// for gradients in T and differences in `precision`:
 /// - double: step 1e-5 (truncation and rounding both near 1e-10), elements
 ///   under 1e-3 of the largest compared against that floor;
 /// - float, Same: step 1e-2 (a float loss's rounding noise is about
@@ -59,7 +71,7 @@ enum class DifferencePrecision {
 ///   rounding is absolute (about 1e-7 of the largest terms summed), so a
 ///   small element's relative error says nothing below that.
 template <typename T>
-ref::GradCheckOptions defaultGradientCheckOptions(
+TrainStepCheck defaultTrainStepCheck(
     DifferencePrecision precision = DifferencePrecision::Same);
 
 /// The tolerance the checks are held to: 1e-6 for double, 1e-3 for float.
@@ -67,18 +79,14 @@ template <typename T> double gradientTolerance();
 
 /// Runs `function` once on `inputs` in T to collect the gradient applied to
 /// each parameter argument, then compares each with central differences of
-/// result `lossResult` (a rank-0 tensor) as that parameter is perturbed, one
-/// element at a time (or `options.maxChecked` spread over it), the loss
-/// evaluated in `precision`. `options` should suit the precision of the
-/// differences (defaultGradientCheckOptions). Fails when the function does
-/// not run, the loss is not rank 0, or no argument is updated by an
-/// optimizer op.
+/// the loss as that parameter is perturbed, one element at a time (or
+/// `check.differences.maxChecked` spread over it). Fails when the function
+/// does not run, the loss is not rank 0, no argument is updated by an
+/// optimizer op, or `check.only` names a parameter that is not updated.
 template <typename T>
 ref::Result<std::vector<ParamGradientReport>> checkTrainStepGradients(
     const Interpreter &interpreter, llvm::StringRef function,
-    const std::vector<RuntimeValue<T>> &inputs,
-    const ref::GradCheckOptions &options, unsigned lossResult = 0,
-    DifferencePrecision precision = DifferencePrecision::Same);
+    const std::vector<RuntimeValue<T>> &inputs, const TrainStepCheck &check);
 
 } // namespace interp
 } // namespace kiln
