@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Codegen/Aot.h"
 #include "kiln/Codegen/HalideLowering.h"
 #include "kiln/Codegen/JitRunner.h"
 #include "kiln/Codegen/ScheduleApply.h"
@@ -27,6 +28,8 @@
 #include "kiln/Transforms/Passes.h"
 
 #include <gtest/gtest.h>
+
+#include "AotTestUtil.h"
 
 #include <cmath>
 
@@ -101,7 +104,9 @@ std::vector<Distribution> distributionsFor(mlir::Block &body) {
 /// the interpreter's. Failures are reported through gtest.
 void checkFunction(const interp::Interpreter &interpreter,
                    mlir::func::FuncOp func, const Halide::Target &target,
-                   const std::string &schedule, int64_t batch) {
+                   const std::string &schedule, int64_t batch,
+                   const std::string &crossCompiler = "",
+                   const std::string &launcher = "") {
   std::string name = func.getSymName().str();
   mlir::Block &body = func.getBody().front();
   std::vector<JitArg> args =
@@ -109,7 +114,7 @@ void checkFunction(const interp::Interpreter &interpreter,
   std::vector<Value> inputs = toInterpreter(args, body);
   ref::Result<std::vector<Value>> expected =
       interpreter.run<float>(name, inputs);
-  ASSERT_TRUE(expected.ok()) << name << ": " << expected.error.message;
+  ASSERT_TRUE(expected.ok()) << name << ": " << expected.error;
 
   mlir::FailureOr<HalideKernel> kernel = lowerToHalide(body, "k");
   ASSERT_TRUE(mlir::succeeded(kernel)) << name;
@@ -118,10 +123,18 @@ void checkFunction(const interp::Interpreter &interpreter,
   if (!schedule.empty())
     chosen = *Schedule::parse(schedule, error);
   ASSERT_EQ(applySchedule(*kernel, chosen, target), "") << name;
-  JitKernel jit(*kernel, target);
-  ASSERT_EQ(jit.error(), "") << name;
-  std::vector<HostTensor> got = jit.run(args, batch);
-  ASSERT_EQ(got.size(), expected.value.size()) << name << ": " << jit.error();
+  std::vector<HostTensor> got;
+  if (crossCompiler.empty()) {
+    JitKernel jit(*kernel, target);
+    ASSERT_EQ(jit.error(), "") << name;
+    got = jit.run(args, batch);
+    ASSERT_EQ(got.size(), expected.value.size()) << name << ": " << jit.error();
+  } else {
+    std::string log;
+    got = testing_util::runAot(*kernel, target, args, batch, crossCompiler,
+                               launcher, log);
+    ASSERT_EQ(got.size(), expected.value.size()) << name << ": " << log;
+  }
   for (size_t i = 0; i < got.size(); ++i) {
     const ref::Tensor<float> &want = expected.value[i].getTensor();
     ASSERT_EQ(static_cast<int64_t>(got[i].data.size()), want.size())
@@ -199,8 +212,11 @@ mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,
   return kernels;
 }
 
-/// Compares every kernel of a network's train step and inference function.
-void checkNetwork(const std::string &path, int64_t batch) {
+/// Compares every kernel of a network's train step and inference function,
+/// JIT-compiled for AVX2 and AVX-512, and (when `crossTargets`) compiled
+/// ahead of time for arm-64 (run under qemu) and OpenCL (run on PoCL).
+void checkNetwork(const std::string &path, int64_t batch,
+                  bool crossTargets = false) {
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> kernels = kernelsOf(context, path);
   ASSERT_TRUE(kernels) << path;
@@ -210,6 +226,16 @@ void checkNetwork(const std::string &path, int64_t batch) {
   for (mlir::func::FuncOp func : kernels->getOps<mlir::func::FuncOp>()) {
     for (const char *target : kTargets)
       checkFunction(interpreter, func, Halide::Target(target), "", batch);
+    if (crossTargets) {
+      Halide::Target arm, opencl;
+      std::string error;
+      ASSERT_TRUE(parseTarget("arm64", arm, error));
+      ASSERT_TRUE(parseTarget("x86-opencl", opencl, error));
+      checkFunction(interpreter, func, arm, "", batch,
+                    "aarch64-linux-gnu-g++ -static",
+                    "qemu-aarch64 -L /usr/aarch64-linux-gnu");
+      checkFunction(interpreter, func, opencl, "", batch, "c++", "");
+    }
     ++count;
   }
   EXPECT_GT(count, 10) << path;
@@ -219,7 +245,7 @@ void checkNetwork(const std::string &path, int64_t batch) {
 TEST(CodegenVsInterpreter, Report000Kernels) {
   checkNetwork(KILN_SOURCE_DIR
                "/test/Dialect/Kiln/Transforms/Inputs/report000.mlir",
-               5);
+               5, /*crossTargets=*/true);
 }
 
 // Tests every kernel of report 004 Model 4's train step and inference

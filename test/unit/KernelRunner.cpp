@@ -7,7 +7,8 @@
 //
 //   runner OUT_PREFIX BATCH ARG...
 // where each ARG is a tensor file (for a buffer input) or a number (for a
-// scalar input); outputs are written to OUT_PREFIX<i>.bin. Tensor files are
+// scalar input), then one shape per output ("?x13x13x32", "scalar" for rank
+// 0); outputs are written to OUT_PREFIX<i>.bin. Tensor files are
 // "KLNT", u32 rank, i64 extents (outermost first), f32 data.
 //
 // Built by the tests with only HalideRuntime.h: no libHalide, no MLIR.
@@ -132,7 +133,7 @@ int main(int argc, char **argv) {
     std::string spec = argv[nextArg++];
     Tensor &t = tensors[i];
     size_t pos = 0;
-    while (pos <= spec.size() && !spec.empty()) {
+    while (spec != "scalar" && pos <= spec.size() && !spec.empty()) {
       size_t x = spec.find('x', pos);
       std::string part = spec.substr(pos, x == std::string::npos ? x : x - pos);
       t.shape.push_back(part == "?" ? batch : std::atoll(part.c_str()));
