@@ -15,6 +15,20 @@
 // FLOAT: gradient batch_normalization/gamma: ok
 // FLOAT: tolerance 0.001: all gradients match
 
+// Tests that --check-param checks only the named parameters, and that
+// --fd-step and --max-checked reach the checker.
+// RUN: kiln-ref %S/../../Interpreter/Inputs/residual.mlir --func=train_step \
+// RUN:   --random-seed=1 --batch=2 --type=f64 --check-gradients --check-param=dense/kernel \
+// RUN:   --fd-step=1e-4 --max-checked=7 | FileCheck %s --check-prefix=ONLY
+// ONLY-NOT: conv2d
+// ONLY: gradient dense/kernel: ok, max relative error {{.*}} over 7 elements
+// ONLY-NOT: conv2d
+// ONLY: all gradients match
+// RUN: not kiln-ref %S/../../Interpreter/Inputs/residual.mlir --func=train_step \
+// RUN:   --random-seed=1 --check-gradients --check-param=dense/bias 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=NOPARAM
+// NOPARAM: residual.mlir: @train_step: no optimizer op updates a parameter named 'dense/bias'
+
 // Tests that a wrong gradient fails the check (exit code 1) and is named:
 // the bias gradient below is doubled.
 // RUN: not kiln-ref %s --func=train_step --random-seed=1 --batch=2 --type=f64 \
