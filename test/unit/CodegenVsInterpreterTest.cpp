@@ -212,48 +212,63 @@ mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,
   return kernels;
 }
 
-/// Compares every kernel of a network's train step and inference function,
-/// JIT-compiled for AVX2 and AVX-512, and (when `crossTargets`) compiled
-/// ahead of time for arm-64 (run under qemu) and OpenCL (run on PoCL).
-void checkNetwork(const std::string &path, int64_t batch,
-                  bool crossTargets = false) {
+/// Where a network's kernels run: JIT-compiled for AVX2 and AVX-512 in this
+/// process, or compiled ahead of time for arm-64 (run under qemu) or OpenCL
+/// (run on PoCL) in a process of their own.
+enum class Where { Jit, Arm64, OpenCl };
+
+/// Compares every kernel of a network's train step and inference function.
+void checkNetwork(const std::string &path, int64_t batch, Where where) {
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> kernels = kernelsOf(context, path);
   ASSERT_TRUE(kernels) << path;
   interp::Interpreter interpreter(*kernels);
   ASSERT_EQ(interpreter.error(), "");
+  Halide::Target target;
+  std::string error;
+  if (where != Where::Jit)
+    ASSERT_TRUE(parseTarget(where == Where::Arm64 ? "arm64" : "x86-opencl",
+                            target, error));
   int count = 0;
   for (mlir::func::FuncOp func : kernels->getOps<mlir::func::FuncOp>()) {
-    for (const char *target : kTargets)
-      checkFunction(interpreter, func, Halide::Target(target), "", batch);
-    if (crossTargets) {
-      Halide::Target arm, opencl;
-      std::string error;
-      ASSERT_TRUE(parseTarget("arm64", arm, error));
-      ASSERT_TRUE(parseTarget("x86-opencl", opencl, error));
-      checkFunction(interpreter, func, arm, "", batch,
+    if (where == Where::Jit)
+      for (const char *name : kTargets)
+        checkFunction(interpreter, func, Halide::Target(name), "", batch);
+    else if (where == Where::Arm64)
+      checkFunction(interpreter, func, target, "", batch,
                     "aarch64-linux-gnu-g++ -static",
                     "qemu-aarch64 -L /usr/aarch64-linux-gnu");
-      checkFunction(interpreter, func, opencl, "", batch, "c++", "");
-    }
+    else
+      checkFunction(interpreter, func, target, "", batch, "c++", "");
     ++count;
   }
   EXPECT_GT(count, 10) << path;
 }
 
+const char *kReport000 =
+    KILN_SOURCE_DIR "/test/Dialect/Kiln/Transforms/Inputs/report000.mlir";
+const char *kReport004Model4 = KILN_SOURCE_DIR
+    "/test/Dialect/Kiln/Transforms/Inputs/report004_model4.mlir";
+
 // Tests every kernel of report 000's train step and inference function.
 TEST(CodegenVsInterpreter, Report000Kernels) {
-  checkNetwork(KILN_SOURCE_DIR
-               "/test/Dialect/Kiln/Transforms/Inputs/report000.mlir",
-               5, /*crossTargets=*/true);
+  checkNetwork(kReport000, 5, Where::Jit);
+}
+
+// Tests the same kernels compiled for arm-64 and run under qemu.
+TEST(CodegenVsInterpreter, Report000KernelsArm64) {
+  checkNetwork(kReport000, 5, Where::Arm64);
+}
+
+// Tests the same kernels' GPU schedules run through OpenCL on PoCL.
+TEST(CodegenVsInterpreter, Report000KernelsOpenCl) {
+  checkNetwork(kReport000, 5, Where::OpenCl);
 }
 
 // Tests every kernel of report 004 Model 4's train step and inference
 // function (BatchNorm, dropout, L2, 'same' padding).
 TEST(CodegenVsInterpreter, Report004Model4Kernels) {
-  checkNetwork(KILN_SOURCE_DIR
-               "/test/Dialect/Kiln/Transforms/Inputs/report004_model4.mlir",
-               3);
+  checkNetwork(kReport004Model4, 3, Where::Jit);
 }
 
 } // namespace
