@@ -1182,8 +1182,9 @@ LogicalResult Lowering::run(Block &body) {
     for (int64_t d = 0; d < type.getRank(); ++d) {
       int64_t extent = type.getDimSize(type.getRank() - 1 - d);
       if (!ShapedType::isDynamic(extent))
-        out.output_buffer().dim(static_cast<int>(d)).set_bounds(0,
-                                                                asInt(extent));
+        out.output_buffer()
+            .dim(static_cast<int>(d))
+            .set_bounds(0, asInt(extent));
     }
     kernel.outputs.push_back(out);
     kernel.outputShapes.push_back(toShapeDims(type.getShape()));

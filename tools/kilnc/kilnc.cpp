@@ -4,8 +4,10 @@
 //
 //   frontend   --emit=ast (after parsing), --emit=network, --summary
 //   MLIRGen    --emit=mlir        the @forward module
-//   passes     --emit=train-mlir  + kiln-build-train-step, kiln-prepare-inference
-//              --emit=kernels     + kiln-fuse, kiln-plan-memory, kiln-assign-schedules
+//   passes     --emit=train-mlir  + kiln-build-train-step,
+//   kiln-prepare-inference
+//              --emit=kernels     + kiln-fuse, kiln-plan-memory,
+//              kiln-assign-schedules
 //   codegen    --emit=halide-stmt each kernel's lowered Halide statement
 //
 // Diagnostics of every stage point into the .kiln file (file:line:col), the
@@ -257,8 +259,8 @@ mlir::LogicalResult printHalideStmts(mlir::ModuleOp module,
       std::string scheduleText = kernel.getSchedule().value_or("").str();
       std::optional<Schedule> schedule = Schedule::parse(scheduleText, error);
       if (!schedule)
-        return kernel.emitError() << "bad schedule '" << scheduleText
-                                  << "': " << error;
+        return kernel.emitError()
+               << "bad schedule '" << scheduleText << "': " << error;
       error = applySchedule(*lowered, *schedule, target, batch);
       if (!error.empty())
         return kernel.emitError() << error;
@@ -293,7 +295,8 @@ int compileNetwork(const Network &net, const SourceManager &sources,
       kiln::mlirGen(context, net, sources);
   if (!module)
     return 1;
-  if (opts.emit >= EmitKind::TrainMlir && mlir::failed(runPasses(*module, opts)))
+  if (opts.emit >= EmitKind::TrainMlir &&
+      mlir::failed(runPasses(*module, opts)))
     return 1;
   if (opts.emit == EmitKind::HalideStmt)
     return mlir::failed(printHalideStmts(*module, opts)) ? 1 : 0;

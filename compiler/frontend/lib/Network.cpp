@@ -473,10 +473,10 @@ void printNetwork(const Network &net, std::ostream &os) {
        << "\n";
   }
   const Dataset &d = net.data;
-  os << "data "
-     << getDatasetKindName(d.kind) << " train_images=\"" << d.trainImages << "\" train_labels=\""
-     << d.trainLabels << "\" test_images=\"" << d.testImages
-     << "\" test_labels=\"" << d.testLabels << "\" image_shape="
+  os << "data " << getDatasetKindName(d.kind) << " train_images=\""
+     << d.trainImages << "\" train_labels=\"" << d.trainLabels
+     << "\" test_images=\"" << d.testImages << "\" test_labels=\""
+     << d.testLabels << "\" image_shape="
      << (d.imageShape.empty() ? std::string("unknown")
                               : shape::formatDims(d.imageShape))
      << " classes=" << d.numClasses << " select=["

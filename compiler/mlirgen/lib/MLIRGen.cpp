@@ -47,6 +47,7 @@ public:
             const SourceManager &sources)
       : context(context), b(&context), net(net), sources(sources) {}
 
+  /// Builds and verifies the module; null after a reported error.
   OwningOpRef<ModuleOp> run();
 
 private:
@@ -55,15 +56,16 @@ private:
   /// The f32 tensor type of a frontend shape (batch dynamic).
   RankedTensorType tensorType(const shape::Dims &dims);
 
+  /// The kiln.training dictionary: every field of the set-up and the data.
   DictionaryAttr trainingAttr();
+  /// The kiln.init_args dictionary of parameter `p`'s initialiser `init`.
   DictionaryAttr initArgsAttr(const Initializer &init, const Parameter &p);
   /// The argument attributes of parameter `p` with role `role`.
   DictionaryAttr paramAttrs(const Parameter &p, StringRef role);
 
   /// Applies `act` to `x` (nothing for linear).
   Value applyActivation(Value x, Activation act, Location at);
-  /// The argument (or, for state, the argument) of parameter `role` of
-  /// `layer`.
+  /// The @forward argument holding `layer`'s parameter `role`.
   Value param(const Layer &layer, ParamRole role);
   /// Emits the ops of layer `index`; sets values[index].
   LogicalResult emitLayer(unsigned index);
@@ -113,7 +115,8 @@ DictionaryAttr Generator::trainingAttr() {
   };
 
   SmallVector<NamedAttribute> attrs = {
-      named(training::kLoss, b.getStringAttr(training::kCategoricalCrossentropy)),
+      named(training::kLoss,
+            b.getStringAttr(training::kCategoricalCrossentropy)),
       named(training::kFromLogits, b.getBoolAttr(t.loss.fromLogits)),
       named(training::kOptimizer,
             b.getStringAttr(optimizerName(t.optimizer.kind))),
@@ -155,11 +158,12 @@ DictionaryAttr Generator::trainingAttr() {
   const EarlyStopping &e = t.earlyStopping;
   attrs.push_back(named(
       training::kEarlyStopping,
-      dict({named(training::kEnabled, b.getBoolAttr(e.enabled)),
-            named(training::kMonitor, b.getStringAttr(getMetricName(e.monitor))),
-            named(training::kPatience, i64(e.patience)),
-            named(training::kMinDelta, f32(e.minDelta)),
-            named(training::kRestoreBest, b.getBoolAttr(e.restoreBest))})));
+      dict(
+          {named(training::kEnabled, b.getBoolAttr(e.enabled)),
+           named(training::kMonitor, b.getStringAttr(getMetricName(e.monitor))),
+           named(training::kPatience, i64(e.patience)),
+           named(training::kMinDelta, f32(e.minDelta)),
+           named(training::kRestoreBest, b.getBoolAttr(e.restoreBest))})));
 
   const Augmentation &a = t.augmentation;
   attrs.push_back(named(
@@ -213,8 +217,9 @@ DictionaryAttr Generator::initArgsAttr(const Initializer &init,
         {b.getNamedAttr(initArgs::kScale, f64(init.scale)),
          b.getNamedAttr(initArgs::kMode,
                         b.getStringAttr(getFanModeName(init.mode))),
-         b.getNamedAttr(initArgs::kDistribution,
-                        b.getStringAttr(getDistributionName(init.distribution))),
+         b.getNamedAttr(
+             initArgs::kDistribution,
+             b.getStringAttr(getDistributionName(init.distribution))),
          b.getNamedAttr(initArgs::kFanIn, b.getI64IntegerAttr(p.fanIn)),
          b.getNamedAttr(initArgs::kFanOut, b.getI64IntegerAttr(p.fanOut))});
     break;
@@ -267,8 +272,8 @@ LogicalResult Generator::checkShape(const Layer &layer, Value value) {
     return success();
   return emitError(loc(layer.range))
          << "internal error: the dialect gives layer '" << layer.name
-         << "' the type " << value.getType()
-         << " but the frontend computed " << expected;
+         << "' the type " << value.getType() << " but the frontend computed "
+         << expected;
 }
 
 LogicalResult Generator::emitLayer(unsigned index) {
@@ -310,10 +315,9 @@ LogicalResult Generator::emitLayer(unsigned index) {
         ArrayRef<int64_t>{l.dilations[0], l.dilations[1]}, pads2d()));
     break;
   case LayerKind::Conv1D:
-    out = finishWeighted(b.create<Conv1DOp>(at, input(),
-                                            param(l, ParamRole::Kernel),
-                                            l.strides[0], l.dilations[0],
-                                            pads1d()));
+    out = finishWeighted(
+        b.create<Conv1DOp>(at, input(), param(l, ParamRole::Kernel),
+                           l.strides[0], l.dilations[0], pads1d()));
     break;
   case LayerKind::Dense:
     out = finishWeighted(
@@ -330,12 +334,12 @@ LogicalResult Generator::emitLayer(unsigned index) {
     break;
   }
   case LayerKind::MaxPool1D:
-    out = b.create<MaxPool1DOp>(at, input(), l.window[0], l.strides[0],
-                                pads1d());
+    out =
+        b.create<MaxPool1DOp>(at, input(), l.window[0], l.strides[0], pads1d());
     break;
   case LayerKind::AvgPool1D:
-    out = b.create<AvgPool1DOp>(at, input(), l.window[0], l.strides[0],
-                                pads1d());
+    out =
+        b.create<AvgPool1DOp>(at, input(), l.window[0], l.strides[0], pads1d());
     break;
   case LayerKind::GlobalAvgPool:
     out = b.create<GlobalAvgPoolOp>(at, input());
@@ -389,8 +393,8 @@ LogicalResult Generator::emitLayer(unsigned index) {
   case LayerKind::Activation:
     if (softmaxIsOutput) {
       logits = input();
-      out = numUses[index] ? applyActivation(input(), l.activation, at)
-                           : input();
+      out =
+          numUses[index] ? applyActivation(input(), l.activation, at) : input();
       break;
     }
     out = applyActivation(input(), l.activation, at);
@@ -428,8 +432,7 @@ OwningOpRef<ModuleOp> Generator::run() {
   // (BatchNorm statistics, frozen layers' parameters), each in the
   // network's parameter order.
   const Layer &inputLayer = net.layers[net.input];
-  SmallVector<Type> argTypes = {tensorType(inputLayer.shape),
-                                b.getI64Type()};
+  SmallVector<Type> argTypes = {tensorType(inputLayer.shape), b.getI64Type()};
   SmallVector<DictionaryAttr> argAttrs = {
       b.getDictionaryAttr(
           b.getNamedAttr(attr::kRole, b.getStringAttr(role::kInput))),
@@ -450,8 +453,8 @@ OwningOpRef<ModuleOp> Generator::run() {
   }
 
   b.setInsertionPointToEnd(module->getBody());
-  auto forward = b.create<func::FuncOp>(
-      modelLoc, fn::kForward, b.getFunctionType(argTypes, {}));
+  auto forward = b.create<func::FuncOp>(modelLoc, fn::kForward,
+                                        b.getFunctionType(argTypes, {}));
   forward->setAttr(attr::kOutputActivation,
                    b.getStringAttr(net.outputSoftmax ? "softmax" : "linear"));
   Block *entry = forward.addEntryBlock();
