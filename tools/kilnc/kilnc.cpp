@@ -300,8 +300,10 @@ int compileNetwork(const Network &net, const SourceManager &sources,
     return 1;
   if (opts.emit == EmitKind::HalideStmt)
     return mlir::failed(printHalideStmts(*module, opts)) ? 1 : 0;
-  // The executables stage goes here: compileToExecutables(*module, ...)
-  // once compiler/driver provides it.
+  // `kilnc NET.kiln -o DIR` plugs in here once compiler/driver provides
+  // compileToExecutables(module, options): run the passes as for
+  // EmitKind::Kernels (kernels, memory plan, schedules for --target), then
+  // hand it *module instead of printing.
   mlir::OpPrintingFlags flags;
   if (opts.printDebugInfo)
     flags.enableDebugInfo().useLocalScope();
