@@ -1200,6 +1200,15 @@ LogicalResult Lowering::run(Block &body) {
     std::vector<Var> vars = makeVars(type.getRank());
     Func out(kernel.name + "_out" + std::to_string(i));
     out(vars) = get(value)(asExprs(vars));
+    // As for the arguments: static extents of the result are known, so loops
+    // over them have constant extents (an autoscheduler may unroll them).
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t extent = type.getDimSize(type.getRank() - 1 - d);
+      if (!ShapedType::isDynamic(extent))
+        out.output_buffer()
+            .dim(static_cast<int>(d))
+            .set_bounds(0, asInt(extent));
+    }
     kernel.outputs.push_back(out);
     kernel.outputShapes.push_back(toShapeDims(type.getShape()));
   }

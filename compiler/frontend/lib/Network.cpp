@@ -61,6 +61,74 @@ const char *getMetricName(Metric metric) {
   return "val_loss";
 }
 
+const char *getInitializerKindName(Initializer::Kind kind) {
+  switch (kind) {
+  case Initializer::Kind::Constant:
+    return "constant";
+  case Initializer::Kind::RandomUniform:
+    return "random_uniform";
+  case Initializer::Kind::RandomNormal:
+    return "random_normal";
+  case Initializer::Kind::TruncatedNormal:
+    return "truncated_normal";
+  case Initializer::Kind::VarianceScaling:
+    return "variance_scaling";
+  }
+  return "constant";
+}
+
+const char *getFanModeName(FanMode mode) {
+  switch (mode) {
+  case FanMode::FanIn:
+    return "fan_in";
+  case FanMode::FanOut:
+    return "fan_out";
+  case FanMode::FanAvg:
+    return "fan_avg";
+  }
+  return "fan_avg";
+}
+
+const char *getDistributionName(Distribution dist) {
+  switch (dist) {
+  case Distribution::Uniform:
+    return "uniform";
+  case Distribution::TruncatedNormal:
+    return "truncated_normal";
+  case Distribution::UntruncatedNormal:
+    return "untruncated_normal";
+  }
+  return "uniform";
+}
+
+const char *getOptimizerName(Optimizer::Kind kind) {
+  switch (kind) {
+  case Optimizer::Kind::Adam:
+    return "adam";
+  case Optimizer::Kind::Sgd:
+    return "sgd";
+  case Optimizer::Kind::RmsProp:
+    return "rmsprop";
+  }
+  return "adam";
+}
+
+const char *getLrScheduleName(LrSchedule::Kind kind) {
+  switch (kind) {
+  case LrSchedule::Kind::Constant:
+    return "constant";
+  case LrSchedule::Kind::StepDecay:
+    return "step_decay";
+  case LrSchedule::Kind::ExponentialDecay:
+    return "exponential_decay";
+  }
+  return "constant";
+}
+
+const char *getDatasetKindName(Dataset::Kind kind) {
+  return kind == Dataset::Kind::FashionMnist ? "fashion_mnist" : "idx";
+}
+
 int64_t Network::getNumParams() const {
   int64_t n = 0;
   for (const Parameter &p : params)
@@ -121,22 +189,9 @@ std::string formatNumber(double value) {
 
 namespace {
 
-/// The language's name of an optimiser.
-const char *optimizerName(Optimizer::Kind kind) {
-  switch (kind) {
-  case Optimizer::Kind::Adam:
-    return "adam";
-  case Optimizer::Kind::Sgd:
-    return "sgd";
-  case Optimizer::Kind::RmsProp:
-    return "rmsprop";
-  }
-  return "adam";
-}
-
 /// "adam(lr=0.001, beta1=0.9, ...)": the optimiser as it could be written.
 std::string describeOptimizer(const Optimizer &o) {
-  std::string s = optimizerName(o.kind);
+  std::string s = getOptimizerName(o.kind);
   s += "(lr=" + formatNumber(o.learningRate);
   switch (o.kind) {
   case Optimizer::Kind::Adam:
@@ -157,18 +212,19 @@ std::string describeOptimizer(const Optimizer &o) {
 
 /// The schedule as it could be written in a train section.
 std::string describeSchedule(const LrSchedule &s) {
+  std::string name = getLrScheduleName(s.kind);
   switch (s.kind) {
   case LrSchedule::Kind::Constant:
-    return "constant";
+    return name;
   case LrSchedule::Kind::StepDecay:
-    return "step_decay(factor=" + formatNumber(s.factor) +
+    return name + "(factor=" + formatNumber(s.factor) +
            ", every=" + std::to_string(s.every) + ")";
   case LrSchedule::Kind::ExponentialDecay:
-    return "exponential_decay(decay_steps=" + std::to_string(s.decaySteps) +
+    return name + "(decay_steps=" + std::to_string(s.decaySteps) +
            ", decay_rate=" + formatNumber(s.decayRate) +
            ", staircase=" + (s.staircase ? "true" : "false") + ")";
   }
-  return "constant";
+  return name;
 }
 
 /// The initialiser's name and its resolved form.
@@ -190,15 +246,11 @@ std::string describeInit(const Initializer &init) {
          " mean=" + formatNumber(init.mean) +
          " stddev=" + formatNumber(init.stddev);
     break;
-  case Initializer::Kind::VarianceScaling: {
-    static const char *const modes[] = {"fan_in", "fan_out", "fan_avg"};
-    static const char *const dists[] = {"uniform", "truncated_normal",
-                                        "untruncated_normal"};
-    s += "variance_scaling scale=" + formatNumber(init.scale) +
-         " mode=" + modes[static_cast<int>(init.mode)] +
-         " distribution=" + dists[static_cast<int>(init.distribution)];
+  case Initializer::Kind::VarianceScaling:
+    s += std::string("variance_scaling scale=") + formatNumber(init.scale) +
+         " mode=" + getFanModeName(init.mode) +
+         " distribution=" + getDistributionName(init.distribution);
     break;
-  }
   }
   return s + "}";
 }
@@ -421,11 +473,10 @@ void printNetwork(const Network &net, std::ostream &os) {
        << "\n";
   }
   const Dataset &d = net.data;
-  os << "data "
-     << (d.kind == Dataset::Kind::FashionMnist ? "fashion_mnist" : "idx")
-     << " train_images=\"" << d.trainImages << "\" train_labels=\""
-     << d.trainLabels << "\" test_images=\"" << d.testImages
-     << "\" test_labels=\"" << d.testLabels << "\" image_shape="
+  os << "data " << getDatasetKindName(d.kind) << " train_images=\""
+     << d.trainImages << "\" train_labels=\"" << d.trainLabels
+     << "\" test_images=\"" << d.testImages << "\" test_labels=\""
+     << d.testLabels << "\" image_shape="
      << (d.imageShape.empty() ? std::string("unknown")
                               : shape::formatDims(d.imageShape))
      << " classes=" << d.numClasses << " select=["

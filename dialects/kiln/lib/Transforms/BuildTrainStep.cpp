@@ -77,14 +77,14 @@ FailureOr<Optimizer> readOptimizer(ModuleOp module) {
   if (!training)
     return module.emitError() << kPassName << ": the module has no "
                               << attr::kTraining << " dictionary";
-  auto loss = training.getAs<StringAttr>("loss");
-  if (!loss || loss.getValue() != "categorical_crossentropy")
+  auto loss = training.getAs<StringAttr>(training::kLoss);
+  if (!loss || loss.getValue() != training::kCategoricalCrossentropy)
     return module.emitError()
            << kPassName
            << ": kiln.training's loss must be \"categorical_crossentropy\""
               " (the only loss the train step builds), got "
-           << training.get("loss");
-  auto name = training.getAs<StringAttr>("optimizer");
+           << training.get(training::kLoss);
+  auto name = training.getAs<StringAttr>(training::kOptimizer);
   if (!name)
     return module.emitError()
            << kPassName << ": kiln.training has no 'optimizer' string";
@@ -96,22 +96,22 @@ FailureOr<Optimizer> readOptimizer(ModuleOp module) {
       out = *value;
     return value;
   };
-  if (kind == "adam") {
+  if (kind == training::kAdam) {
     opt.kind = Optimizer::Kind::Adam;
-    if (failed(number("beta1", opt.beta1)) ||
-        failed(number("beta2", opt.beta2)) ||
-        failed(number("epsilon", opt.epsilon)))
+    if (failed(number(training::kBeta1, opt.beta1)) ||
+        failed(number(training::kBeta2, opt.beta2)) ||
+        failed(number(training::kEpsilon, opt.epsilon)))
       return failure();
-  } else if (kind == "sgd") {
+  } else if (kind == training::kSgd) {
     opt.kind = Optimizer::Kind::Sgd;
-    if (failed(number("momentum", opt.momentum)))
+    if (failed(number(training::kMomentum, opt.momentum)))
       return failure();
-    if (auto nesterov = training.getAs<BoolAttr>("nesterov"))
+    if (auto nesterov = training.getAs<BoolAttr>(training::kNesterov))
       opt.nesterov = nesterov.getValue();
-  } else if (kind == "rmsprop") {
+  } else if (kind == training::kRmsProp) {
     opt.kind = Optimizer::Kind::RmsProp;
-    if (failed(number("rho", opt.rho)) ||
-        failed(number("epsilon", opt.epsilon)))
+    if (failed(number(training::kRho, opt.rho)) ||
+        failed(number(training::kEpsilon, opt.epsilon)))
       return failure();
   } else {
     return module.emitError() << kPassName << ": unknown optimizer \"" << kind

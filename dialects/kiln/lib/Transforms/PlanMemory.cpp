@@ -272,7 +272,7 @@ struct PlanMemoryPass : kiln::impl::KilnPlanMemoryBase<PlanMemoryPass> {
       return static_cast<int64_t>(batch);
     ModuleOp module = getOperation();
     if (auto training = module->getAttrOfType<DictionaryAttr>(attr::kTraining))
-      if (auto size = training.getAs<IntegerAttr>("batch_size"))
+      if (auto size = training.getAs<IntegerAttr>(training::kBatchSize))
         if (size.getInt() > 0)
           return size.getInt();
     return module.emitError()

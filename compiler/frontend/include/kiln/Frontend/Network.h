@@ -100,6 +100,17 @@ struct Initializer {
   Distribution distribution = Distribution::Uniform;
 };
 
+/// The language's (Keras') name of an initialiser kind: "constant",
+/// "random_uniform", "random_normal", "truncated_normal", "variance_scaling".
+const char *getInitializerKindName(Initializer::Kind kind);
+
+/// The language's name of a fan mode ("fan_in", "fan_out", "fan_avg").
+const char *getFanModeName(FanMode mode);
+
+/// The language's name of a distribution ("uniform", "truncated_normal",
+/// "untruncated_normal").
+const char *getDistributionName(Distribution dist);
+
 /// Keras' L1/L2 weight penalty: l1 * sum|w| + l2 * sum w^2, added to the loss
 /// (kiln.l1_penalty / kiln.l2_penalty).
 struct Regularizer {
@@ -208,6 +219,9 @@ struct Optimizer {
   double rho = 0.9;
 };
 
+/// The language's name of an optimiser ("adam", "sgd", "rmsprop").
+const char *getOptimizerName(Optimizer::Kind kind);
+
 /// How the learning rate changes during training (from
 /// Optimizer::learningRate).
 struct LrSchedule {
@@ -226,6 +240,10 @@ struct LrSchedule {
   double decayRate = 1;
   bool staircase = false;
 };
+
+/// The language's name of a schedule kind ("constant", "step_decay",
+/// "exponential_decay").
+const char *getLrScheduleName(LrSchedule::Kind kind);
 
 /// A quantity training watches (Keras' monitor names).
 enum class Metric { Loss, Accuracy, ValLoss, ValAccuracy };
@@ -298,6 +316,9 @@ struct Dataset {
   int64_t numClasses = 10;
   std::vector<std::string> classNames;
 };
+
+/// The language's name of a dataset kind ("fashion_mnist", "idx").
+const char *getDatasetKindName(Dataset::Kind kind);
 
 /// A whole resolved model file.
 struct Network {
