@@ -61,6 +61,12 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   auto params = buildTensors(fbb, data.parameters);
   auto optState = buildTensors(fbb, data.optimizerState);
   auto bnStats = buildTensors(fbb, data.batchNormStats);
+  auto best = buildTensors(fbb, data.bestTensors);
+  std::vector<flatbuffers::Offset<fb::EpochFigures>> figures;
+  for (const EpochFigures &f : data.history)
+    figures.push_back(fb::CreateEpochFigures(fbb, f.loss, f.accuracy, f.valLoss,
+                                             f.valAccuracy, f.learningRate));
+  auto history = fbb.CreateVector(figures);
   auto rng = fbb.CreateVector(data.rngState);
   auto name = fbb.CreateString(data.modelName);
   fb::CheckpointBuilder cb(fbb);
@@ -73,6 +79,16 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   cb.add_parameters(params);
   cb.add_optimizer_state(optState);
   cb.add_batchnorm_stats(bnStats);
+  cb.add_batch_in_epoch(data.batchInEpoch);
+  cb.add_epoch_loss_sum(data.epochLossSum);
+  cb.add_epoch_correct(data.epochCorrect);
+  cb.add_epoch_samples(data.epochSamples);
+  cb.add_early_stopping_wait(data.earlyStoppingWait);
+  cb.add_early_stopping_best(data.earlyStoppingBest);
+  cb.add_early_stopping_best_epoch(data.earlyStoppingBestEpoch);
+  cb.add_best_tensors(best);
+  cb.add_history(history);
+  cb.add_finished(data.finished);
   fb::FinishCheckpointBuffer(fbb, cb.Finish());
 
   return writeFileAtomically(path, "checkpoint", fbb.GetBufferPointer(),
@@ -127,6 +143,22 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
                              data.batchNormStats);
       !s)
     return s;
+  if (Status s = readTensors(path, "best-epoch", ckpt->best_tensors(),
+                             data.bestTensors);
+      !s)
+    return s;
+  data.batchInEpoch = ckpt->batch_in_epoch();
+  data.epochLossSum = ckpt->epoch_loss_sum();
+  data.epochCorrect = ckpt->epoch_correct();
+  data.epochSamples = ckpt->epoch_samples();
+  data.earlyStoppingWait = ckpt->early_stopping_wait();
+  data.earlyStoppingBest = ckpt->early_stopping_best();
+  data.earlyStoppingBestEpoch = ckpt->early_stopping_best_epoch();
+  if (ckpt->history())
+    for (const fb::EpochFigures *f : *ckpt->history())
+      data.history.push_back({f->loss(), f->accuracy(), f->val_loss(),
+                              f->val_accuracy(), f->lr()});
+  data.finished = ckpt->finished();
   out = std::move(data);
   return Status::ok();
 }
