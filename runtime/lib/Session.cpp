@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 namespace kiln {
@@ -55,6 +56,12 @@ Status Session::open(const EmbeddedModel &model, bool training,
   dims[2] = input.size() == 3 ? int(input[2]) : 1;
   if (threads > 0)
     halide_set_num_threads(int(threads));
+  // Kernels allocate their scratch buffers (up to tens of MB) on every call.
+  // glibc would map and unmap each one afresh, page-faulting its memory in
+  // again; keeping freed memory in the heap instead made report 004 Model 4
+  // train 1.8x faster (49 -> 87 images/s at batch 128).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (Status s = exec.init(*planRoot, model); !s)
     return s;
   return exec.checkDevice();
