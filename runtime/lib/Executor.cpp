@@ -27,11 +27,16 @@ void collectHalideError(void *, const char *message) {
     halideErrorText.pop_back();
 }
 
-/// Returns and forgets the collected Halide errors.
-std::string takeHalideError() {
+/// Returns and forgets the collected Halide errors; with `lastOnly`, only
+/// the last one (the runtime reports each missing driver function first,
+/// then the conclusion).
+std::string takeHalideError(bool lastOnly = false) {
   std::lock_guard<std::mutex> lock(halideErrorMutex);
   std::string text = std::move(halideErrorText);
   halideErrorText.clear();
+  if (lastOnly)
+    if (size_t sep = text.rfind("; "); sep != std::string::npos)
+      text = text.substr(sep + 2);
   return text.empty() ? "no message" : text;
 }
 
@@ -165,7 +170,7 @@ Status Executor::checkDevice() {
     return Status::error(std::string("this executable's kernels run on a ") +
                          model->deviceName +
                          " GPU, but no usable device was found (" +
-                         takeHalideError() + ")");
+                         takeHalideError(/*lastOnly=*/true) + ")");
   halide_device_free(nullptr, &buffer);
   return Status::ok();
 }

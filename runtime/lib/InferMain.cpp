@@ -145,22 +145,15 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();
-  ClassificationReport report =
-      classificationReport(eval.confusion, session.classNames());
   if (opt.json) {
-    JsonWriter json;
-    json.beginObject();
-    json.key("model").value(session.modelName());
-    json.key("images").value(data.count);
-    json.key("loss").value(eval.loss);
-    json.key("accuracy").value(eval.accuracy);
-    json.key("seconds").value(seconds);
-    json.key("report");
-    writeClassificationReport(json, report, eval.confusion);
-    json.endObject();
-    std::fputs(json.str().c_str(), stdout);
+    std::fputs(evaluationJson(session.modelName(), data.count, eval,
+                              session.classNames(), seconds)
+                   .c_str(),
+               stdout);
     return Status::ok();
   }
+  ClassificationReport report =
+      classificationReport(eval.confusion, session.classNames());
   std::printf("%s on %s: %lld images - loss: %.4f - accuracy: %.4f - %.3f s "
               "(%.0f images/s)\n\n",
               session.modelName().c_str(), files.images.c_str(),

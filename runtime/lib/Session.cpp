@@ -3,6 +3,7 @@
 #include "kiln/runtime/Session.h"
 
 #include "kiln/runtime/Initializers.h"
+#include "kiln/runtime/Json.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -210,6 +211,24 @@ Status Session::evaluate(const Dataset &data, int64_t batch, Evaluation &out) {
   out.loss = (data.count ? sum / double(data.count) : 0) + penalty();
   out.accuracy = out.confusion.accuracy();
   return Status::ok();
+}
+
+std::string evaluationJson(const std::string &modelName, int64_t images,
+                           const Evaluation &eval,
+                           const std::vector<std::string> &classNames,
+                           double seconds) {
+  JsonWriter json;
+  json.beginObject();
+  json.key("model").value(modelName);
+  json.key("images").value(images);
+  json.key("loss").value(eval.loss);
+  json.key("accuracy").value(eval.accuracy);
+  json.key("seconds").value(seconds);
+  json.key("report");
+  writeClassificationReport(
+      json, classificationReport(eval.confusion, classNames), eval.confusion);
+  json.endObject();
+  return json.str();
 }
 
 std::string directoryOf(const std::string &path) {

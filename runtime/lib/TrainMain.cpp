@@ -432,7 +432,9 @@ Status Trainer::testReport() {
               formatConfusionMatrix(test.confusion).c_str());
   if (!opt.reportJson.empty())
     return writeFileAtomically(opt.reportJson, "report",
-                               classificationReportJson(report, test.confusion));
+                               evaluationJson(session.modelName(),
+                                              data.test.count, test,
+                                              session.classNames(), seconds));
   return Status::ok();
 }
 

@@ -16,7 +16,7 @@ struct PlanVariant {
   uint32_t kernel = 0;
   int64_t arenaOffset = 0;
   int64_t arenaBytes = 64;
-  rt::fb::BufferKind weightKind = rt::fb::BufferKind::Current;
+  fb::BufferKind weightKind = fb::BufferKind::Current;
   bool withTrainStep = false;
 };
 

@@ -94,6 +94,14 @@ private:
   int dims[3] = {0, 0, 0};
 };
 
+/// The JSON document of an evaluation, the same for NET-train's test
+/// report and NET-infer --json: model, images, loss, accuracy, seconds and
+/// the classification report with its confusion matrix.
+std::string evaluationJson(const std::string &modelName, int64_t images,
+                           const Evaluation &eval,
+                           const std::vector<std::string> &classNames,
+                           double seconds);
+
 /// The directory part of `path` ("." when it has none).
 std::string directoryOf(const std::string &path);
 
