@@ -44,8 +44,10 @@ struct TrainOptions {
   double lr = 0, validationSplit = 0;
   bool epochsGiven = false, batchGiven = false, seedGiven = false;
   bool lrGiven = false, splitGiven = false;
+  int64_t patience = 0;
+  bool patienceGiven = false, restoreBest = false;
   std::string checkpoint, history, reportJson;
-  bool resume = false, noTest = false;
+  bool resume = false, noTest = false, noAugment = false;
 };
 
 /// The training, validation and test sets.
@@ -149,11 +151,22 @@ Status Trainer::configure() {
     earlyConfig.minDelta = es->min_delta();
     earlyConfig.patience = es->patience();
     earlyConfig.restoreBest = es->restore_best();
-    if (Status s = validateEarlyStopping(earlyConfig); !s)
-      return s;
   }
+  // The command line can switch early stopping on (monitoring val_loss
+  // unless the model says otherwise) or change it.
+  if (opt.patienceGiven) {
+    earlyStoppingEnabled = true;
+    earlyConfig.patience = int(opt.patience);
+  }
+  if (opt.restoreBest) {
+    earlyStoppingEnabled = true;
+    earlyConfig.restoreBest = true;
+  }
+  if (Status s = validateEarlyStopping(earlyConfig); !s)
+    return s;
 
-  if (const fb::Augmentation *a = training.augmentation()) {
+  const fb::Augmentation *a = opt.noAugment ? nullptr : training.augmentation();
+  if (a) {
     augment.horizontalFlip = a->horizontal_flip();
     augment.rotationDegrees = a->rotation_degrees();
     augment.zoom = a->zoom();
@@ -167,6 +180,13 @@ Status Trainer::configure() {
     if (Status s = validateAugmentConfig(augment); !s)
       return s;
     augmentEachEpoch = a->copies() == 0 && augment.enabled();
+    // addAugmentedCopies() draws each sample's copy from one stream, so a
+    // second copy would repeat the first.
+    if (a->copies() > 1)
+      return Status::error("the model asks for " +
+                           std::to_string(a->copies()) +
+                           " augmented copies per image; the runtime makes "
+                           "at most one");
   }
 
   checkpointPath =
@@ -229,10 +249,10 @@ Status Trainer::loadData() {
   } else {
     data.train = std::move(all);
   }
-  if (const fb::Augmentation *a = training.augmentation())
-    for (int c = 0; c < a->copies(); ++c)
-      if (Status s = addAugmentedCopies(data.train, augment, seed); !s)
-        return s;
+  const fb::Augmentation *a = opt.noAugment ? nullptr : training.augmentation();
+  if (a && a->copies() == 1)
+    if (Status s = addAugmentedCopies(data.train, augment, seed); !s)
+      return s;
 
   data.haveTest = !opt.noTest;
   if (data.haveTest) {
@@ -568,6 +588,12 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.real("validation-split", &o.validationSplit, 0, 0.99,
               "fraction of the training images held out (default: model's)",
               &o.splitGiven);
+  parser.integer("patience", &o.patience, 0, 1000000,
+                 "early stopping: epochs without improvement (switches it on "
+                 "with monitor val_loss when the model has none)",
+                 &o.patienceGiven);
+  parser.flag("restore-best", &o.restoreBest,
+              "early stopping: restore the best epoch's weights");
   parser.integer("limit", &o.limit, 1, INT64_MAX,
                  "use only the first N training images");
   parser.integer("test-limit", &o.testLimit, 1, INT64_MAX,
@@ -583,6 +609,8 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.text("report-json", &o.reportJson, "FILE",
               "also write the test report as JSON");
   parser.flag("no-test", &o.noTest, "skip the test-set evaluation");
+  parser.flag("no-augment", &o.noAugment,
+              "train without the model's data augmentation");
   std::vector<std::string> positional;
   bool help = false;
   if (Status s = parser.parse(argc, argv, positional, help); !s) {

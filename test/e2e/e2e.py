@@ -4,7 +4,13 @@
   e2e.py data DIR [N]        test inputs from Debian's Fashion-MNIST test set:
                              plain IDX of the first N images, eight PGMs and
                              a PNG, and broken files for the bad-input tests
+  e2e.py slice SPLIT A B OUT  images A..B of Fashion-MNIST's "train" or "test"
+                             split as a plain IDX pair OUT-images.idx and
+                             OUT-labels.idx
   e2e.py falls HISTORY.csv   the training loss falls from epoch to epoch
+  e2e.py best-epoch HISTORY.csv EVAL.json
+                             the run stopped early, and EVAL's loss is
+                             exactly the best epoch's val_loss
   e2e.py same-eval A B       two evaluation JSONs agree exactly (loss,
                              accuracy, report with confusion matrix)
   e2e.py same-history A B    two history CSVs agree but for the timings
@@ -76,6 +82,17 @@ def data(out, count):
           struct.pack(">II", 0x801, count - 1) + labels[8:8 + count - 1])
 
 
+def slice_split(split, start, end, out):
+    prefix = FASHION + ("/train" if split == "train" else "/t10k")
+    images = gzip.open(prefix + "-images-idx3-ubyte.gz").read()
+    labels = gzip.open(prefix + "-labels-idx1-ubyte.gz").read()
+    size, count = 28 * 28, end - start
+    write(out + "-images.idx", struct.pack(">IIII", 0x803, count, 28, 28) +
+          images[16 + start * size:16 + end * size])
+    write(out + "-labels.idx", struct.pack(">II", 0x801, count) +
+          labels[8 + start:8 + end])
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)
@@ -90,6 +107,19 @@ def falls(path):
         if not b < a:
             fail("%s: the loss does not fall: %s" % (path, losses))
     print("loss falls: %s" % " > ".join("%.4f" % l for l in losses))
+
+
+def best_epoch(history, evaluation):
+    header, *rows = [l.split(",") for l in open(history).read().split("\n") if l]
+    column = header.index("val_loss")
+    losses = [float(r[column]) for r in rows]
+    best = min(losses)
+    loss = load(evaluation)["loss"]
+    if loss != best:
+        fail("the final weights' validation loss %r is not the best epoch's "
+             "%r (epochs: %s)" % (loss, best, losses))
+    print("restored epoch %d of %d: val_loss %r"
+          % (losses.index(best) + 1, len(losses), best))
 
 
 def same_eval(a, b):
@@ -169,6 +199,10 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "data":
         data(args[0], int(args[1]) if len(args) > 1 else 64)
+    elif cmd == "slice":
+        slice_split(args[0], int(args[1]), int(args[2]), args[3])
+    elif cmd == "best-epoch":
+        best_epoch(args[0], args[1])
     elif cmd == "falls":
         falls(args[0])
     elif cmd == "same-eval":

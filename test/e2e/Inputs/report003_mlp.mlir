@@ -1,9 +1,10 @@
 // Report 003's tuned MLP in the form MLIRGen emits (@forward only):
 // flatten -> dense 448 gelu -> dropout 0.3 -> dense 32 gelu -> dense 32 gelu
 // -> dense 32 gelu -> dense 10 softmax; Adam lr 1e-4, validation split 0.2,
-// early stopping on val_loss with patience 10, at most 100 epochs. The
-// dropout's stream is streamId(Dropout, 2) = 2^33 + 2. Written by hand for
-// the end-to-end tests.
+// early stopping on val_loss with patience 10, at most 100 epochs; the
+// Pullover and Shirt training images doubled with a randomly flipped,
+// rotated and zoomed copy (the report's best run). The dropout's stream is
+// streamId(Dropout, 2) = 2^33 + 2. Written by hand for the end-to-end tests.
 module attributes {
   kiln.model = "report003_mlp",
   kiln.classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -15,7 +16,10 @@ module attributes {
                    validation_split = 0.2 : f32,
                    early_stopping = {monitor = "val_loss", patience = 10 : i64,
                                      min_delta = 0.0 : f32,
-                                     restore_best = false}}
+                                     restore_best = false},
+                   augment = {horizontal_flip = true, rotation = 10.0 : f32,
+                              zoom = 0.1 : f32, classes = [2, 6],
+                              copies = 1 : i64}}
 } {
   func.func @forward(
       %input: tensor<?x28x28x1xf32> {kiln.role = "input"},
