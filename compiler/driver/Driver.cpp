@@ -68,8 +68,7 @@ std::string toolchainFor(const Halide::Target &target, Toolchain &out) {
 
 /// Seconds since `start`.
 double since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
@@ -89,8 +88,8 @@ std::string run(const std::vector<std::string> &args,
   std::optional<StringRef> redirects[] = {std::nullopt, std::nullopt,
                                           StringRef(errorFile)};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*program, argv, std::nullopt, redirects,
-                                     0, 0, &message);
+  int rc = llvm::sys::ExecuteAndWait(*program, argv, std::nullopt, redirects, 0,
+                                     0, &message);
   if (rc == 0)
     return "";
   std::string output;
@@ -163,12 +162,13 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
   } else if (options.schedule != "heuristic") {
     forced = codegen::Schedule::parse(options.schedule, error);
     if (!forced)
-      return module.emitError() << "invalid --schedule '" << options.schedule
-                                << "': " << error;
+      return module.emitError()
+             << "invalid --schedule '" << options.schedule << "': " << error;
   }
 
-  unsigned threads = options.jobs ? options.jobs
-                                  : llvm::hardware_concurrency().compute_thread_count();
+  unsigned threads = options.jobs
+                         ? options.jobs
+                         : llvm::hardware_concurrency().compute_thread_count();
   threads = std::max(1u, std::min<unsigned>(threads, kernels.size()));
   std::atomic<size_t> next{0};
   std::mutex lock;
@@ -197,15 +197,14 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
           if (auto parsed = codegen::Schedule::parse(text->str(), parseError))
             schedule = *parsed;
       }
-      std::string e = codegen::applySchedule(*kernel, schedule, target,
-                                             int(batch));
+      std::string e =
+          codegen::applySchedule(*kernel, schedule, target, int(batch));
       if (e.empty())
-        e = codegen::compileKernelObject(*kernel, target,
-                                         dir + "/" + job.symbol + ".o",
-                                         job.symbol);
+        e = codegen::compileKernelObject(
+            *kernel, target, dir + "/" + job.symbol + ".o", job.symbol);
       if (!e.empty())
-        errors[k] = "kernel '" + job.op.getName().value_or("?").str() +
-                    "': " + e;
+        errors[k] =
+            "kernel '" + job.op.getName().value_or("?").str() + "': " + e;
     }
   };
   std::vector<std::thread> pool;
@@ -287,8 +286,8 @@ LogicalResult driver::compileToExecutables(ModuleOp module,
 
   std::string buildDir = options.outDir + "/" + name + ".build";
   if (std::error_code ec = llvm::sys::fs::create_directories(buildDir))
-    return module.emitError() << "cannot create " << buildDir << ": "
-                              << ec.message();
+    return module.emitError()
+           << "cannot create " << buildDir << ": " << ec.message();
   auto kernelStart = std::chrono::steady_clock::now();
   if (failed(compileKernels(module, plans->kernels, target, options, batch,
                             buildDir)))
@@ -300,9 +299,8 @@ LogicalResult driver::compileToExecutables(ModuleOp module,
     return module.emitError() << error;
 
   auto linkStart = std::chrono::steady_clock::now();
-  std::vector<KernelJob> inferKernels(plans->kernels.begin(),
-                                      plans->kernels.begin() +
-                                          plans->numInferKernels);
+  std::vector<KernelJob> inferKernels(
+      plans->kernels.begin(), plans->kernels.begin() + plans->numInferKernels);
   for (bool train : {false, true}) {
     const std::vector<KernelJob> &kernels =
         train ? plans->kernels : inferKernels;
@@ -313,15 +311,19 @@ LogicalResult driver::compileToExecutables(ModuleOp module,
     error = writeBytes(source, generatedSource(name, info.modelHash, plan,
                                                kernels, info.device, train));
     if (error.empty())
-      error = writeBytes(planFile,
-                         StringRef(reinterpret_cast<const char *>(plan.data()),
-                                   plan.size()));
+      error = writeBytes(
+          planFile,
+          StringRef(reinterpret_cast<const char *>(plan.data()), plan.size()));
     if (!error.empty())
       return module.emitError() << error;
-    std::vector<std::string> args = {
-        toolchain.compiler, "-std=c++17", "-O2", "-o",
-        options.outDir + "/" + exe, source,
-        "-I" KILN_RUNTIME_INCLUDE_DIR, "-I" KILN_HALIDE_INCLUDE_DIR};
+    std::vector<std::string> args = {toolchain.compiler,
+                                     "-std=c++17",
+                                     "-O2",
+                                     "-o",
+                                     options.outDir + "/" + exe,
+                                     source,
+                                     "-I" KILN_RUNTIME_INCLUDE_DIR,
+                                     "-I" KILN_HALIDE_INCLUDE_DIR};
     for (const KernelJob &k : kernels)
       args.push_back(buildDir + "/" + k.symbol + ".o");
     args.push_back(runtimeObject);

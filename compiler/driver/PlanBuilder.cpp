@@ -101,8 +101,8 @@ LogicalResult readPersistent(func::FuncOp fn, std::vector<Persistent> &out) {
     p.role = kind;
     p.shape = shapeOf(fn.getArgument(i).getType());
     if (p.name.empty())
-      return fn.emitError() << "argument #" << i << " (" << role
-                            << ") has no kiln.name";
+      return fn.emitError()
+             << "argument #" << i << " (" << role << ") has no kiln.name";
     for (int64_t d : p.shape)
       if (d < 0)
         return fn.emitError() << "persistent tensor '" << p.name
@@ -177,7 +177,8 @@ LogicalResult FunctionPlanner::mapArguments() {
       ref.kind = fb::BufferKind::Current;
       ref.index = it->second;
     } else {
-      return fn.emitError() << "argument #" << i << " has no kiln.role the "
+      return fn.emitError() << "argument #" << i
+                            << " has no kiln.role the "
                                "runtime knows (\""
                             << role << "\")";
     }
@@ -199,10 +200,10 @@ LogicalResult FunctionPlanner::mapResults(func::ReturnOp ret) {
     auto role = fn.getResultAttrOfType<StringAttr>(j, attr::kRole);
     Ref ref;
     ref.shape = shapeOf(value.getType());
-    if (role && (role.getValue() == role::kLoss ||
-                 role.getValue() == role::kCorrect ||
-                 role.getValue() == role::kProbabilities ||
-                 role.getValue() == role::kLogits)) {
+    if (role &&
+        (role.getValue() == role::kLoss || role.getValue() == role::kCorrect ||
+         role.getValue() == role::kProbabilities ||
+         role.getValue() == role::kLogits)) {
       ref.kind = fb::BufferKind::Result;
       ref.index = int64_t(resultShapes.size());
       resultShapes.push_back(ref.shape);
@@ -213,9 +214,9 @@ LogicalResult FunctionPlanner::mapResults(func::ReturnOp ret) {
                                   "left to update";
       Value arg = fn.getArgument(persistentArgs[nextPersistent++]);
       if (arg.getType() != value.getType())
-        return ret.emitError() << "result #" << j << " of type "
-                               << value.getType()
-                               << " does not match its persistent argument";
+        return ret.emitError()
+               << "result #" << j << " of type " << value.getType()
+               << " does not match its persistent argument";
       ref.kind = fb::BufferKind::Next;
       ref.index = refs[arg].index;
       if (value == arg) {
@@ -224,8 +225,8 @@ LogicalResult FunctionPlanner::mapResults(func::ReturnOp ret) {
       }
     }
     if (!returned.try_emplace(value, ref).second)
-      return ret.emitError() << "result #" << j
-                             << " returns a value already returned";
+      return ret.emitError()
+             << "result #" << j << " returns a value already returned";
     if (!value.getDefiningOp<KernelOp>())
       return ret.emitError() << "result #" << j
                              << " is not a kernel result; the plan cannot "
@@ -239,8 +240,7 @@ FailureOr<Ref> FunctionPlanner::read(Value value, Operation *user) {
   if (it == refs.end())
     return user->emitError("reads a value the plan does not know");
   Ref ref = it->second;
-  if (ref.kind == fb::BufferKind::Next ||
-      ref.kind == fb::BufferKind::Result)
+  if (ref.kind == fb::BufferKind::Next || ref.kind == fb::BufferKind::Result)
     return user->emitError("reads a function result inside the function; "
                            "the plan keeps results outside the arena only "
                            "for the caller");
@@ -311,9 +311,9 @@ LogicalResult FunctionPlanner::plan() {
 
 /// Builds a flatbuffer BufferRef.
 flatbuffers::Offset<fb::BufferRef> writeRef(flatbuffers::FlatBufferBuilder &fbb,
-                                                const Ref &ref) {
+                                            const Ref &ref) {
   return fb::CreateBufferRef(fbb, ref.kind, ref.index,
-                                 fbb.CreateVector(ref.shape));
+                             fbb.CreateVector(ref.shape));
 }
 
 /// Serialises a planned function.
@@ -327,10 +327,9 @@ writeFunction(flatbuffers::FlatBufferBuilder &fbb, StringRef name,
       in.push_back(writeRef(fbb, r));
     for (const Ref &r : c.outputs)
       out.push_back(writeRef(fbb, r));
-    calls.push_back(fb::CreateKernelCall(fbb, c.kernel,
-                                             fbb.CreateString(c.name),
-                                             fbb.CreateVector(in),
-                                             fbb.CreateVector(out)));
+    calls.push_back(
+        fb::CreateKernelCall(fbb, c.kernel, fbb.CreateString(c.name),
+                             fbb.CreateVector(in), fbb.CreateVector(out)));
   }
   std::vector<flatbuffers::Offset<fb::PassThrough>> copies;
   for (unsigned index : p.passThrough)
@@ -341,9 +340,8 @@ writeFunction(flatbuffers::FlatBufferBuilder &fbb, StringRef name,
   for (const std::vector<int64_t> &s : p.resultShapes)
     shapes.push_back(fb::CreateShape(fbb, fbb.CreateVector(s)));
   return fb::CreateFunction(fbb, fbb.CreateString(name.str()), p.batch,
-                                p.arenaBytes, fbb.CreateVector(calls),
-                                fbb.CreateVector(copies),
-                                fbb.CreateVector(shapes));
+                            p.arenaBytes, fbb.CreateVector(calls),
+                            fbb.CreateVector(copies), fbb.CreateVector(shapes));
 }
 
 /// Reads kiln.training into the plan's Training table, Keras' defaults
@@ -381,8 +379,8 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
     else if (kind == "exponential_decay")
       k = fb::LrScheduleKind::ExponentialDecay;
     else if (kind != "constant" && !kind.empty())
-      return module.emitError() << "kiln.training: unknown lr_schedule kind '"
-                                << kind << "'";
+      return module.emitError()
+             << "kiln.training: unknown lr_schedule kind '" << kind << "'";
     schedule = fb::CreateLrSchedule(
         fbb, k, num(s, "factor", 0.5), int64_t(num(s, "every", 10)),
         num(s, "decay_rate", 0.96), int64_t(num(s, "decay_steps", 1000)),
@@ -404,8 +402,8 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
              << "kiln.training: early stopping cannot monitor '" << monitor
              << "'";
     early = fb::CreateEarlyStopping(fbb, m, num(e, "min_delta", 0),
-                                        int(num(e, "patience", 0)),
-                                        flag(e, "restore_best"));
+                                    int(num(e, "patience", 0)),
+                                    flag(e, "restore_best"));
   }
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
@@ -431,12 +429,11 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
 
   flatbuffers::Offset<fb::DataSource> data;
   if (auto d = training.getAs<DictionaryAttr>("dataset"))
-    data = fb::CreateDataSource(
-        fbb, fbb.CreateString(text(d, "dir")),
-        fbb.CreateString(text(d, "train_images")),
-        fbb.CreateString(text(d, "train_labels")),
-        fbb.CreateString(text(d, "test_images")),
-        fbb.CreateString(text(d, "test_labels")));
+    data = fb::CreateDataSource(fbb, fbb.CreateString(text(d, "dir")),
+                                fbb.CreateString(text(d, "train_images")),
+                                fbb.CreateString(text(d, "train_labels")),
+                                fbb.CreateString(text(d, "test_images")),
+                                fbb.CreateString(text(d, "test_labels")));
 
   auto shuffle = training.getAs<BoolAttr>("shuffle");
   fb::TrainingBuilder tb(fbb);
@@ -526,7 +523,8 @@ writePlan(ModuleOp module, const PlanInfo &info,
 FailureOr<Plans> driver::buildPlans(ModuleOp module, const PlanInfo &info) {
   FailureOr<func::FuncOp> train =
       lookupFunction(module, fn::kTrainStep, "kiln plan");
-  FailureOr<func::FuncOp> infer = lookupFunction(module, fn::kInfer, "kiln plan");
+  FailureOr<func::FuncOp> infer =
+      lookupFunction(module, fn::kInfer, "kiln plan");
   FailureOr<func::FuncOp> forward =
       lookupFunction(module, fn::kForward, "kiln plan");
   if (failed(train) || failed(infer) || failed(forward))
@@ -538,8 +536,8 @@ FailureOr<Plans> driver::buildPlans(ModuleOp module, const PlanInfo &info) {
   llvm::StringMap<unsigned> byName;
   for (auto [i, p] : llvm::enumerate(persistent))
     if (!byName.try_emplace(p.name, unsigned(i)).second)
-      return train->emitError() << "two persistent tensors are called '"
-                                << p.name << "'";
+      return train->emitError()
+             << "two persistent tensors are called '" << p.name << "'";
 
   std::vector<int64_t> inputShape;
   for (unsigned i = 0, e = infer->getNumArguments(); i < e; ++i)
@@ -565,9 +563,9 @@ FailureOr<Plans> driver::buildPlans(ModuleOp module, const PlanInfo &info) {
   auto activation =
       (*forward)->getAttrOfType<StringAttr>(attr::kOutputActivation);
   bool probabilities = activation && activation.getValue() == "softmax";
-  FailureOr<std::vector<uint8_t>> trainBytes = writePlan(
-      module, info, persistent, inputShape, probabilities, inferPlan,
-      &trainPlan);
+  FailureOr<std::vector<uint8_t>> trainBytes =
+      writePlan(module, info, persistent, inputShape, probabilities, inferPlan,
+                &trainPlan);
   FailureOr<std::vector<uint8_t>> inferBytes = writePlan(
       module, info, persistent, inputShape, probabilities, inferPlan, nullptr);
   if (failed(trainBytes) || failed(inferBytes))

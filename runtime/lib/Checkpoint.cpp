@@ -25,10 +25,10 @@ buildTensors(flatbuffers::FlatBufferBuilder &fbb,
   return fbb.CreateVector(offsets);
 }
 
-Status readTensors(
-    const std::string &path, const char *what,
-    const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>> *tensors,
-    std::vector<NamedTensor> &out) {
+Status
+readTensors(const std::string &path, const char *what,
+            const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>> *tensors,
+            std::vector<NamedTensor> &out) {
   out.clear();
   if (!tensors)
     return Status::ok();
@@ -100,22 +100,21 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
   std::vector<uint8_t> bytes;
   if (Status s = readFile(path, "checkpoint", bytes); !s)
     return s;
-  if (bytes.size() < 8 ||
-      !flatbuffers::BufferHasIdentifier(bytes.data(),
-                                        fb::CheckpointIdentifier()))
+  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(
+                              bytes.data(), fb::CheckpointIdentifier()))
     return Status::fileError(path, "not a Kiln checkpoint (bad header)");
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyCheckpointBuffer(verifier))
-    return Status::fileError(path,
-                             "checkpoint is truncated or corrupt (" +
-                                 std::to_string(bytes.size()) + " bytes)");
+    return Status::fileError(path, "checkpoint is truncated or corrupt (" +
+                                       std::to_string(bytes.size()) +
+                                       " bytes)");
   const fb::Checkpoint *ckpt = fb::GetCheckpoint(bytes.data());
   if (ckpt->schema_version() != kCheckpointSchemaVersion)
-    return Status::fileError(
-        path, "checkpoint schema version " +
-                  std::to_string(ckpt->schema_version()) +
-                  " is not the supported version " +
-                  std::to_string(kCheckpointSchemaVersion));
+    return Status::fileError(path,
+                             "checkpoint schema version " +
+                                 std::to_string(ckpt->schema_version()) +
+                                 " is not the supported version " +
+                                 std::to_string(kCheckpointSchemaVersion));
   std::string name = ckpt->model_name() ? ckpt->model_name()->str() : "";
   if (expectedHash && ckpt->model_hash() != expectedHash) {
     std::ostringstream os;
@@ -131,8 +130,8 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
   data.step = ckpt->step();
   if (ckpt->rng_state())
     data.rngState.assign(ckpt->rng_state()->begin(), ckpt->rng_state()->end());
-  if (Status s = readTensors(path, "parameter", ckpt->parameters(),
-                             data.parameters);
+  if (Status s =
+          readTensors(path, "parameter", ckpt->parameters(), data.parameters);
       !s)
     return s;
   if (Status s = readTensors(path, "optimizer-state", ckpt->optimizer_state(),

@@ -23,8 +23,8 @@ void OptionParser::text(const char *name, std::string *out, const char *meta,
 
 void OptionParser::integer(const char *name, int64_t *out, int64_t min,
                            int64_t max, const char *help, bool *given) {
-  options.push_back({name, Kind::Integer, out, given, "N", help, double(min),
-                     double(max)});
+  options.push_back(
+      {name, Kind::Integer, out, given, "N", help, double(min), double(max)});
 }
 
 void OptionParser::real(const char *name, double *out, double min, double max,

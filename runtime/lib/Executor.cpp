@@ -100,8 +100,8 @@ Status Executor::init(const fb::Plan &p, const EmbeddedModel &m) {
                              std::to_string(numIn + numOut));
       for (size_t i = 0; i < numIn + numOut; ++i) {
         bool isOutput = i >= numIn;
-        const fb::BufferRef *ref = isOutput ? call->outputs()->Get(i - numIn)
-                                            : call->inputs()->Get(i);
+        const fb::BufferRef *ref =
+            isOutput ? call->outputs()->Get(i - numIn) : call->inputs()->Get(i);
         if (!argumentMatches(md->arguments[i], *ref, isOutput))
           return Status::error("plan and executable disagree: " + where +
                                " argument " + std::to_string(i) + " (" +
@@ -144,8 +144,9 @@ Status Executor::init(const fb::Plan &p, const EmbeddedModel &m) {
 
   void *memory = nullptr;
   // 64-byte alignment: the plan aligns buffers to 64 and vector loads like it.
-  if (posix_memalign(&memory, 64, static_cast<size_t>(std::max<int64_t>(
-                                      arenaBytes, 64))) != 0)
+  if (posix_memalign(&memory, 64,
+                     static_cast<size_t>(std::max<int64_t>(arenaBytes, 64))) !=
+      0)
     return Status::error("cannot allocate the " + std::to_string(arenaBytes) +
                          "-byte arena");
   arena = std::unique_ptr<uint8_t, void (*)(void *)>(
@@ -242,8 +243,8 @@ Status Executor::run(const fb::Function &fn, const CallArgs &args) {
     bound.assign(numIn + numOut, Bound());
     argv.assign(numIn + numOut, nullptr);
     for (size_t i = 0; i < numIn + numOut; ++i) {
-      const fb::BufferRef *ref = i < numIn ? call->inputs()->Get(i)
-                                           : call->outputs()->Get(i - numIn);
+      const fb::BufferRef *ref =
+          i < numIn ? call->inputs()->Get(i) : call->outputs()->Get(i - numIn);
       if (Status s = bind(*ref, args, bound[i]); !s)
         return s;
       // Bound's buffer points into its own dims: fix up after the copy.

@@ -65,8 +65,8 @@ Status classifyFiles(Session &session, const InferOptions &opt,
                                  session.width(), session.channels(), image);
           !s)
         return s;
-    } else if (Status s = readImage(paths[i], session.height(),
-                                    session.width(), session.channels(), image);
+    } else if (Status s = readImage(paths[i], session.height(), session.width(),
+                                    session.channels(), image);
                !s) {
       return s;
     }
@@ -142,9 +142,9 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
   Evaluation eval;
   if (Status s = session.evaluate(data, opt.batch, eval); !s)
     return s;
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (opt.json) {
     std::fputs(evaluationJson(session.modelName(), data.count, eval,
                               session.classNames(), seconds)
@@ -217,10 +217,11 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
   if (Status s = session.open(model, /*training=*/false, o.threads); !s)
     return fail(s);
   if (o.batch > session.plan().infer()->batch())
-    return fail(Status::error(
-        "--batch " + std::to_string(o.batch) + " is larger than the batch "
-        "the executable was compiled for (" +
-        std::to_string(session.plan().infer()->batch()) + ")"));
+    return fail(Status::error("--batch " + std::to_string(o.batch) +
+                              " is larger than the batch "
+                              "the executable was compiled for (" +
+                              std::to_string(session.plan().infer()->batch()) +
+                              ")"));
   std::string checkpoint =
       o.checkpoint.empty() ? session.modelName() + ".kckpt" : o.checkpoint;
   CheckpointData ckpt;

@@ -29,7 +29,8 @@ public:
       std::string where = call->name() ? call->name()->str() : "?";
       if (call->kernel() >= expect.numKernels)
         return fail("kernel '" + where + "' has index " +
-                    std::to_string(call->kernel()) + " but the executable has " +
+                    std::to_string(call->kernel()) +
+                    " but the executable has " +
                     std::to_string(expect.numKernels) + " kernels");
       for (const fb::BufferRef *ref : *call->inputs())
         if (Status s = checkRef(*ref, where, /*isOutput=*/false); !s)
@@ -112,8 +113,7 @@ private:
     case fb::BufferKind::Result: {
       if (!fn.result_shapes() || ref.index() < 0 ||
           ref.index() >= static_cast<int64_t>(fn.result_shapes()->size()))
-        return bad("result " + std::to_string(ref.index()) +
-                   " does not exist");
+        return bad("result " + std::to_string(ref.index()) + " does not exist");
       std::vector<int64_t> own =
           toShape(fn.result_shapes()->Get(ref.index())->dims());
       if (elementCount(own) != elementCount(shape))
@@ -162,7 +162,8 @@ Status loadPlan(const uint8_t *bytes, size_t size,
                 const PlanExpectations &expect, const std::string &source,
                 const fb::Plan *&out) {
   out = nullptr;
-  if (size < 8 || !flatbuffers::BufferHasIdentifier(bytes, fb::PlanIdentifier()))
+  if (size < 8 ||
+      !flatbuffers::BufferHasIdentifier(bytes, fb::PlanIdentifier()))
     return Status::fileError(source, "not a Kiln plan (bad header)");
   flatbuffers::Verifier verifier(bytes, size);
   if (!fb::VerifyPlanBuffer(verifier))
@@ -170,10 +171,11 @@ Status loadPlan(const uint8_t *bytes, size_t size,
                                          std::to_string(size) + " bytes)");
   const fb::Plan *plan = fb::GetPlan(bytes);
   if (plan->schema_version() != kPlanSchemaVersion)
-    return Status::fileError(source, "plan schema version " +
-                                         std::to_string(plan->schema_version()) +
-                                         " is not the supported version " +
-                                         std::to_string(kPlanSchemaVersion));
+    return Status::fileError(source,
+                             "plan schema version " +
+                                 std::to_string(plan->schema_version()) +
+                                 " is not the supported version " +
+                                 std::to_string(kPlanSchemaVersion));
   if (plan->model_hash() != expect.modelHash) {
     std::ostringstream os;
     os << "plan of model '" << plan->model_name()->str() << "' has hash "
@@ -196,10 +198,9 @@ Status loadPlan(const uint8_t *bytes, size_t size,
                                              p->name()->str() +
                                              "' has a non-positive extent");
     if (!parseInitializer(p->init()->str()))
-      return Status::fileError(source, "persistent tensor '" +
-                                           p->name()->str() +
-                                           "' has unknown initialiser '" +
-                                           p->init()->str() + "'");
+      return Status::fileError(
+          source, "persistent tensor '" + p->name()->str() +
+                      "' has unknown initialiser '" + p->init()->str() + "'");
   }
   if (expect.needTrainStep && (!plan->train_step() || !plan->training()))
     return Status::fileError(source, "plan has no @train_step");

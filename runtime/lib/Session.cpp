@@ -49,8 +49,9 @@ Status Session::open(const EmbeddedModel &model, bool training,
   name = planRoot->model_name()->str();
   std::vector<int64_t> input = toShape(planRoot->input_shape());
   if (input.size() < 2 || input.size() > 3)
-    return Status::error(name + ": the runtime reads images of rank 2 or 3; "
-                                "the model's input has rank " +
+    return Status::error(name +
+                         ": the runtime reads images of rank 2 or 3; "
+                         "the model's input has rank " +
                          std::to_string(input.size()));
   dims[0] = int(input[0]);
   dims[1] = int(input[1]);
@@ -95,8 +96,8 @@ Status Session::loadCheckpoint(const std::string &path, CheckpointData &out) {
     return s;
   std::vector<PersistentBuffer> &tensors = exec.persistent();
   auto find = [&](const std::string &tensor) -> const NamedTensor * {
-    for (const auto *list : {&out.parameters, &out.batchNormStats,
-                             &out.optimizerState})
+    for (const auto *list :
+         {&out.parameters, &out.batchNormStats, &out.optimizerState})
       for (const NamedTensor &t : *list)
         if (t.name == tensor)
           return &t;
@@ -106,8 +107,8 @@ Status Session::loadCheckpoint(const std::string &path, CheckpointData &out) {
     // An inference-only plan has no slots: they need not be present.
     const NamedTensor *saved = find(t.name);
     if (!saved)
-      return Status::fileError(path, "checkpoint has no tensor '" + t.name +
-                                         "'");
+      return Status::fileError(path,
+                               "checkpoint has no tensor '" + t.name + "'");
     if (saved->shape != t.shape)
       return Status::fileError(path, "checkpoint tensor '" + t.name +
                                          "' has another shape than the "
@@ -198,8 +199,8 @@ Status Session::evaluate(const Dataset &data, int64_t batch, Evaluation &out) {
     return s;
   int numClasses = classes();
   out.confusion = ConfusionMatrix(numClasses);
-  if (Status s = out.confusion.addScores(data.labels.data(), probs.data(),
-                                         data.count);
+  if (Status s =
+          out.confusion.addScores(data.labels.data(), probs.data(), data.count);
       !s)
     return s;
   double sum = 0;
@@ -243,8 +244,8 @@ Status checkWritableDirectory(const std::string &path, const char *what) {
   std::string probe = dir + "/.kiln-write-probe." + std::to_string(::getpid());
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    return Status::errnoError(dir, std::string("cannot write ") + what +
-                                       " here");
+    return Status::errnoError(dir,
+                              std::string("cannot write ") + what + " here");
   ::close(fd);
   ::unlink(probe.c_str());
   return Status::ok();

@@ -58,8 +58,7 @@ struct Data {
 
 /// Wall-clock seconds since `start`.
 double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                       start)
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
@@ -76,8 +75,7 @@ void truncate(Dataset &data, int64_t limit) {
 class Trainer {
 public:
   Trainer(Session &session, const TrainOptions &options)
-      : session(session), opt(options),
-        training(*session.plan().training()) {}
+      : session(session), opt(options), training(*session.plan().training()) {}
 
   /// Trains and evaluates; returns the exit code.
   int run();
@@ -183,8 +181,7 @@ Status Trainer::configure() {
     // addAugmentedCopies() draws each sample's copy from one stream, so a
     // second copy would repeat the first.
     if (a->copies() > 1)
-      return Status::error("the model asks for " +
-                           std::to_string(a->copies()) +
+      return Status::error("the model asks for " + std::to_string(a->copies()) +
                            " augmented copies per image; the runtime makes "
                            "at most one");
   }
@@ -256,10 +253,9 @@ Status Trainer::loadData() {
 
   data.haveTest = !opt.noTest;
   if (data.haveTest) {
-    if (Status s = loadIdxDataset(testFiles.images, testFiles.labels,
-                                  session.height(), session.width(),
-                                  session.channels(), session.classes(),
-                                  data.test);
+    if (Status s = loadIdxDataset(
+            testFiles.images, testFiles.labels, session.height(),
+            session.width(), session.channels(), session.classes(), data.test);
         !s)
       return s;
     truncate(data.test, opt.testLimit);
@@ -276,10 +272,10 @@ Status Trainer::restore() {
                              "checkpoint has no run position (rng state)");
   uint64_t savedSeed = state.rngState[0];
   if (opt.seedGiven && savedSeed != seed)
-    return Status::fileError(checkpointPath,
-                             "checkpoint was made with seed " +
-                                 std::to_string(savedSeed) + ", not " +
-                                 std::to_string(seed));
+    return Status::fileError(checkpointPath, "checkpoint was made with seed " +
+                                                 std::to_string(savedSeed) +
+                                                 ", not " +
+                                                 std::to_string(seed));
   seed = savedSeed;
   if (state.rngState[1] != uint64_t(batch))
     return Status::fileError(checkpointPath,
@@ -287,11 +283,11 @@ Status Trainer::restore() {
                                  std::to_string(state.rngState[1]) + ", not " +
                                  std::to_string(batch));
   if (state.rngState[2] != uint64_t(data.train.count))
-    return Status::fileError(
-        checkpointPath, "checkpoint was made with " +
-                            std::to_string(state.rngState[2]) +
-                            " training images, this run has " +
-                            std::to_string(data.train.count));
+    return Status::fileError(checkpointPath,
+                             "checkpoint was made with " +
+                                 std::to_string(state.rngState[2]) +
+                                 " training images, this run has " +
+                                 std::to_string(data.train.count));
   records.clear();
   for (size_t e = 0; e < state.history.size(); ++e) {
     const EpochFigures &f = state.history[e];
@@ -373,15 +369,15 @@ Status Trainer::trainEpoch(int64_t epoch, int64_t firstBatch, bool &stopped,
     double loss = session.executor().result(0)[0];
     double correct = session.executor().result(1)[0];
     if (!std::isfinite(loss)) {
-      std::fprintf(stderr,
-                   "\n%s: the loss became %s at epoch %lld, batch %lld (step "
-                   "%llu); stopping. The last checkpoint (%s) is kept as it "
-                   "was; a smaller learning rate may help.\n",
-                   session.modelName().c_str(), std::isnan(loss) ? "NaN" : "infinite",
-                   static_cast<long long>(epoch + 1),
-                   static_cast<long long>(b + 1),
-                   static_cast<unsigned long long>(state.step + 1),
-                   checkpointPath.c_str());
+      std::fprintf(
+          stderr,
+          "\n%s: the loss became %s at epoch %lld, batch %lld (step "
+          "%llu); stopping. The last checkpoint (%s) is kept as it "
+          "was; a smaller learning rate may help.\n",
+          session.modelName().c_str(), std::isnan(loss) ? "NaN" : "infinite",
+          static_cast<long long>(epoch + 1), static_cast<long long>(b + 1),
+          static_cast<unsigned long long>(state.step + 1),
+          checkpointPath.c_str());
       nonFinite = true;
       return Status::ok();
     }
@@ -442,8 +438,8 @@ Status Trainer::testReport() {
   double seconds = secondsSince(start);
   std::printf("Test: %lld images - loss: %.4f - accuracy: %.4f - %.0f "
               "images/s\n\n",
-              static_cast<long long>(data.test.count), test.loss,
-              test.accuracy, seconds > 0 ? double(data.test.count) / seconds : 0);
+              static_cast<long long>(data.test.count), test.loss, test.accuracy,
+              seconds > 0 ? double(data.test.count) / seconds : 0);
   ClassificationReport report =
       classificationReport(test.confusion, session.classNames());
   std::printf("%s\nConfusion matrix (rows: true class, columns: "
@@ -502,8 +498,8 @@ int Trainer::run() {
     std::printf("Training already finished; evaluating only.\n");
   for (int64_t epoch = state.epoch; !finished && epoch < epochs; ++epoch) {
     bool stopped = false, nonFinite = false;
-    if (Status s = trainEpoch(epoch, int64_t(state.batchInEpoch), stopped,
-                              nonFinite);
+    if (Status s =
+            trainEpoch(epoch, int64_t(state.batchInEpoch), stopped, nonFinite);
         !s)
       return fail(s);
     if (nonFinite)

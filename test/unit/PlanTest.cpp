@@ -1,7 +1,7 @@
 //===- PlanTest.cpp - Tests of the plan loader and the option parser ------===//
 
-#include "kiln/runtime/CommandLine.h"
 #include "kiln/runtime/Plan.h"
+#include "kiln/runtime/CommandLine.h"
 
 #include <gtest/gtest.h>
 
@@ -32,8 +32,7 @@ std::vector<uint8_t> makePlan(const PlanVariant &v = {}) {
   std::vector<flatbuffers::Offset<fb::KernelCall>> calls;
   {
     std::vector<flatbuffers::Offset<fb::BufferRef>> in = {
-        ref(fb::BufferKind::Input, 0, {-1, 4}),
-        ref(v.weightKind, 0, {4, 2})};
+        ref(fb::BufferKind::Input, 0, {-1, 4}), ref(v.weightKind, 0, {4, 2})};
     std::vector<flatbuffers::Offset<fb::BufferRef>> out = {
         ref(fb::BufferKind::Arena, v.arenaOffset, {-1, 2})};
     calls.push_back(fb::CreateKernelCall(fbb, v.kernel, fbb.CreateString("k0"),
@@ -51,9 +50,9 @@ std::vector<uint8_t> makePlan(const PlanVariant &v = {}) {
   }
   std::vector<flatbuffers::Offset<fb::Shape>> shapes = {
       fb::CreateShape(fbb, fbb.CreateVector(std::vector<int64_t>{-1, 2}))};
-  auto infer = fb::CreateFunction(fbb, fbb.CreateString("infer"), 8,
-                                  v.arenaBytes, fbb.CreateVector(calls), 0,
-                                  fbb.CreateVector(shapes));
+  auto infer =
+      fb::CreateFunction(fbb, fbb.CreateString("infer"), 8, v.arenaBytes,
+                         fbb.CreateVector(calls), 0, fbb.CreateVector(shapes));
   flatbuffers::Offset<fb::Function> train;
   if (v.withTrainStep)
     train = fb::CreateFunction(
@@ -204,8 +203,8 @@ Parsed parse(std::vector<std::string> args) {
 
 // Tests both spellings of values, flags, positionals and "--".
 TEST(CommandLine, ParsesOptions) {
-  Parsed p = parse({"--json", "--checkpoint", "a.kckpt", "--batch=64",
-                    "--lr", "0.01", "x.png", "--", "--odd-name"});
+  Parsed p = parse({"--json", "--checkpoint", "a.kckpt", "--batch=64", "--lr",
+                    "0.01", "x.png", "--", "--odd-name"});
   ASSERT_TRUE(p.status.isOk()) << p.status.message();
   EXPECT_TRUE(p.flag);
   EXPECT_EQ(p.text, "a.kckpt");
@@ -221,16 +220,17 @@ TEST(CommandLine, ParsesOptions) {
 // Tests that malformed values and unknown options are errors naming the
 // option, never a silent default.
 TEST(CommandLine, RejectsBadValues) {
-  EXPECT_NE(parse({"--batch", "6x4"}).status.message().find(
-                "--batch: '6x4' is not an integer"),
+  EXPECT_NE(parse({"--batch", "6x4"})
+                .status.message()
+                .find("--batch: '6x4' is not an integer"),
             std::string::npos);
   EXPECT_NE(parse({"--batch", "0"}).status.message().find("outside 1..512"),
             std::string::npos);
   EXPECT_NE(parse({"--lr", "fast"}).status.message().find("not a number"),
             std::string::npos);
-  EXPECT_NE(parse({"--epochs", "3"}).status.message().find(
-                "unknown option --epochs"),
-            std::string::npos);
+  EXPECT_NE(
+      parse({"--epochs", "3"}).status.message().find("unknown option --epochs"),
+      std::string::npos);
   EXPECT_NE(parse({"--batch"}).status.message().find("needs a value"),
             std::string::npos);
   EXPECT_NE(parse({"--json=yes"}).status.message().find("takes no value"),

@@ -77,7 +77,6 @@ int main(int argc, char **argv) {
   options.jobs = jobs;
   options.keepBuildFiles = keep;
   options.verbose = verbose;
-  return mlir::failed(kiln::driver::compileToExecutables(*module, options))
-             ? 1
-             : 0;
+  return mlir::failed(kiln::driver::compileToExecutables(*module, options)) ? 1
+                                                                            : 0;
 }
