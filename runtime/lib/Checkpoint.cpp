@@ -89,6 +89,8 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   cb.add_best_tensors(best);
   cb.add_history(history);
   cb.add_finished(data.finished);
+  cb.add_batch_size(data.batchSize);
+  cb.add_train_samples(data.trainSamples);
   fb::FinishCheckpointBuffer(fbb, cb.Finish());
 
   return writeFileAtomically(path, "checkpoint", fbb.GetBufferPointer(),
@@ -158,6 +160,8 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
       data.history.push_back({f->loss(), f->accuracy(), f->val_loss(),
                               f->val_accuracy(), f->lr()});
   data.finished = ckpt->finished();
+  data.batchSize = ckpt->batch_size();
+  data.trainSamples = ckpt->train_samples();
   out = std::move(data);
   return Status::ok();
 }

@@ -267,9 +267,9 @@ Status Trainer::restore() {
   if (Status s = session.loadCheckpoint(checkpointPath, state); !s)
     return s;
   // The data order and the batches must be those of the interrupted run.
-  if (state.rngState.size() != 3)
+  if (state.rngState.size() != 1)
     return Status::fileError(checkpointPath,
-                             "checkpoint has no run position (rng state)");
+                             "checkpoint has no seed (rng state)");
   uint64_t savedSeed = state.rngState[0];
   if (opt.seedGiven && savedSeed != seed)
     return Status::fileError(checkpointPath, "checkpoint was made with seed " +
@@ -277,15 +277,15 @@ Status Trainer::restore() {
                                                  ", not " +
                                                  std::to_string(seed));
   seed = savedSeed;
-  if (state.rngState[1] != uint64_t(batch))
+  if (state.batchSize != uint64_t(batch))
     return Status::fileError(checkpointPath,
                              "checkpoint was made with batch " +
-                                 std::to_string(state.rngState[1]) + ", not " +
+                                 std::to_string(state.batchSize) + ", not " +
                                  std::to_string(batch));
-  if (state.rngState[2] != uint64_t(data.train.count))
+  if (state.trainSamples != uint64_t(data.train.count))
     return Status::fileError(checkpointPath,
                              "checkpoint was made with " +
-                                 std::to_string(state.rngState[2]) +
+                                 std::to_string(state.trainSamples) +
                                  " training images, this run has " +
                                  std::to_string(data.train.count));
   records.clear();
@@ -313,7 +313,9 @@ Status Trainer::restore() {
 Status Trainer::writeCheckpoint(bool finished) {
   state.modelHash = session.modelHash();
   state.modelName = session.modelName();
-  state.rngState = {seed, uint64_t(batch), uint64_t(data.train.count)};
+  state.rngState = {seed};
+  state.batchSize = uint64_t(batch);
+  state.trainSamples = uint64_t(data.train.count);
   state.finished = finished;
   session.snapshot(state);
   return rt::writeCheckpoint(checkpointPath, state);

@@ -93,6 +93,8 @@ TEST(Checkpoint, TrainingPositionRoundTrip) {
   in.bestTensors = {{"conv1.bias", {2}, {0.5f, 0.75f}}};
   in.history = {{0.5, 0.8, NAN, NAN, 1e-3}, {0.4, 0.85, 0.45, 0.84, 5e-4}};
   in.finished = true;
+  in.batchSize = 64;
+  in.trainSamples = 48000;
   ASSERT_TRUE(writeCheckpoint(path, in).isOk());
   CheckpointData out;
   Status s = readCheckpoint(path, in.modelHash, "net", out);
@@ -111,6 +113,8 @@ TEST(Checkpoint, TrainingPositionRoundTrip) {
   EXPECT_EQ(out.history[1].valAccuracy, 0.84);
   EXPECT_EQ(out.history[1].learningRate, 5e-4);
   EXPECT_TRUE(out.finished);
+  EXPECT_EQ(out.batchSize, 64u);
+  EXPECT_EQ(out.trainSamples, 48000u);
   // A fresh run's defaults: no best epoch yet.
   CheckpointData fresh = sampleData(), back;
   ASSERT_TRUE(writeCheckpoint(path, fresh).isOk());

@@ -62,6 +62,9 @@ struct CheckpointData {
   std::vector<EpochFigures> history;
   /// Training ended; a resumed run has nothing left to do.
   bool finished = false;
+  /// The run's batch size and training-set size (they decide its batches).
+  uint64_t batchSize = 0;
+  uint64_t trainSamples = 0;
 };
 
 /// Serialises `data` and atomically replaces `path` with it (write to
