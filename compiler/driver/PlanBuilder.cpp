@@ -11,6 +11,8 @@
 #include "PlanBuilder.h"
 
 #include "kiln/Transforms/Signature.h"
+#include "kiln/runtime/EarlyStopping.h"
+#include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,6 +111,9 @@ LogicalResult readPersistent(func::FuncOp fn, std::vector<Persistent> &out) {
                               << "' must have a static shape";
     auto init = fn.getArgAttrOfType<StringAttr>(i, attr::kInit);
     p.init = init ? init.str() : "zeros";
+    if (!rt::parseInitializer(p.init))
+      return fn.emitError() << "persistent tensor '" << p.name
+                            << "' has unknown initialiser '" << p.init << "'";
     if (auto l1 = numberAttr(fn.getArgAttr(i, attr::kL1)))
       p.l1 = float(*l1);
     if (auto l2 = numberAttr(fn.getArgAttr(i, attr::kL2)))
@@ -363,13 +368,6 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
     return s ? s.str() : std::string();
   };
 
-  fb::Optimizer optimizer = fb::Optimizer::Adam;
-  std::string opt = text(training, "optimizer");
-  if (opt == "sgd")
-    optimizer = fb::Optimizer::Sgd;
-  else if (opt == "rmsprop")
-    optimizer = fb::Optimizer::RmsProp;
-
   flatbuffers::Offset<fb::LrSchedule> schedule;
   if (auto s = training.getAs<DictionaryAttr>("lr_schedule")) {
     std::string kind = text(s, "kind");
@@ -390,20 +388,15 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
   flatbuffers::Offset<fb::EarlyStopping> early;
   if (auto e = training.getAs<DictionaryAttr>("early_stopping")) {
     std::string monitor = text(e, "monitor");
-    fb::MonitorKind m = fb::MonitorKind::ValLoss;
-    if (monitor == "val_accuracy")
-      m = fb::MonitorKind::ValAccuracy;
-    else if (monitor == "loss")
-      m = fb::MonitorKind::Loss;
-    else if (monitor == "accuracy")
-      m = fb::MonitorKind::Accuracy;
-    else if (!monitor.empty() && monitor != "val_loss")
+    if (monitor.empty())
+      monitor = "val_loss";
+    if (!rt::parseMonitor(monitor))
       return module.emitError()
              << "kiln.training: early stopping cannot monitor '" << monitor
              << "'";
-    early = fb::CreateEarlyStopping(fbb, m, num(e, "min_delta", 0),
-                                    int(num(e, "patience", 0)),
-                                    flag(e, "restore_best"));
+    early = fb::CreateEarlyStopping(
+        fbb, fbb.CreateString(monitor), num(e, "min_delta", 0),
+        int(num(e, "patience", 0)), flag(e, "restore_best"));
   }
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
@@ -437,7 +430,6 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
 
   auto shuffle = training.getAs<BoolAttr>("shuffle");
   fb::TrainingBuilder tb(fbb);
-  tb.add_optimizer(optimizer);
   tb.add_lr(num(training, "lr", 1e-3));
   tb.add_batch_size(int64_t(num(training, "batch_size", 32)));
   tb.add_epochs(int64_t(num(training, "epochs", 1)));

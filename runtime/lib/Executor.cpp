@@ -247,8 +247,6 @@ Status Executor::run(const fb::Function &fn, const CallArgs &args) {
           i < numIn ? call->inputs()->Get(i) : call->outputs()->Get(i - numIn);
       if (Status s = bind(*ref, args, bound[i]); !s)
         return s;
-      // Bound's buffer points into its own dims: fix up after the copy.
-      bound[i].buffer.dim = bound[i].dims;
       argv[i] = bound[i].isBuffer ? &bound[i].buffer : bound[i].argument;
       if (onDevice && bound[i].isBuffer && i < numIn)
         bound[i].buffer.set_host_dirty(true);

@@ -145,7 +145,12 @@ Status Trainer::configure() {
 
   if (const fb::EarlyStopping *es = training.early_stopping()) {
     earlyStoppingEnabled = true;
-    earlyConfig.monitor = static_cast<Monitor>(es->monitor());
+    std::optional<Monitor> monitor =
+        parseMonitor(es->monitor() ? es->monitor()->str() : "");
+    if (!monitor)
+      return Status::error("the plan's early stopping monitors an unknown "
+                           "figure");
+    earlyConfig.monitor = *monitor;
     earlyConfig.minDelta = es->min_delta();
     earlyConfig.patience = es->patience();
     earlyConfig.restoreBest = es->restore_best();
