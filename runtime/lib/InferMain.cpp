@@ -133,11 +133,7 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
                                 session.classes(), data);
       !s)
     return s;
-  if (opt.limit > 0 && opt.limit < data.count) {
-    data.count = opt.limit;
-    data.images.resize(size_t(opt.limit) * data.imageSize());
-    data.labels.resize(size_t(opt.limit));
-  }
+  keepFirst(data, opt.limit);
   auto start = std::chrono::steady_clock::now();
   Evaluation eval;
   if (Status s = session.evaluate(data, opt.batch, eval); !s)

@@ -62,15 +62,6 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-/// Keeps the first `limit` samples of `data` (0: all).
-void truncate(Dataset &data, int64_t limit) {
-  if (limit <= 0 || limit >= data.count)
-    return;
-  data.count = limit;
-  data.images.resize(size_t(limit) * data.imageSize());
-  data.labels.resize(size_t(limit));
-}
-
 /// Runs a training set-up on a session.
 class Trainer {
 public:
@@ -242,7 +233,7 @@ Status Trainer::loadData() {
                                 session.channels(), session.classes(), all);
       !s)
     return s;
-  truncate(all, opt.limit);
+  keepFirst(all, opt.limit);
   if (validationSplit > 0) {
     if (Status s =
             splitValidation(all, validationSplit, data.train, data.validation);
@@ -263,7 +254,7 @@ Status Trainer::loadData() {
             session.width(), session.channels(), session.classes(), data.test);
         !s)
       return s;
-    truncate(data.test, opt.testLimit);
+    keepFirst(data.test, opt.testLimit);
   }
   return Status::ok();
 }
