@@ -23,5 +23,18 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln-opt", "kilnc", "kiln-ref"]
+tools = ["kiln-opt", "kilnc", "kiln-ref", "kiln-build"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# End-to-end tests: the helper script, and what this machine can run beyond
+# x86 (arm-64 executables under qemu, OpenCL kernels on PoCL).
+import shutil
+config.substitutions.append(
+    ("%e2e", config.python_executable + " " +
+     os.path.join(config.test_source_root, "e2e", "e2e.py")))
+if config.kiln_aarch64_runtime and shutil.which("qemu-aarch64"):
+    config.available_features.add("aarch64")
+if any(os.path.exists(p) for p in ("/etc/OpenCL/vendors/pocl.icd",)):
+    config.available_features.add("opencl")
+if os.path.isdir("/usr/share/datasets/fashion-mnist"):
+    config.available_features.add("fashion-mnist")

@@ -25,10 +25,10 @@ buildTensors(flatbuffers::FlatBufferBuilder &fbb,
   return fbb.CreateVector(offsets);
 }
 
-Status readTensors(
-    const std::string &path, const char *what,
-    const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>> *tensors,
-    std::vector<NamedTensor> &out) {
+Status
+readTensors(const std::string &path, const char *what,
+            const flatbuffers::Vector<flatbuffers::Offset<fb::Tensor>> *tensors,
+            std::vector<NamedTensor> &out) {
   out.clear();
   if (!tensors)
     return Status::ok();
@@ -61,6 +61,12 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   auto params = buildTensors(fbb, data.parameters);
   auto optState = buildTensors(fbb, data.optimizerState);
   auto bnStats = buildTensors(fbb, data.batchNormStats);
+  auto best = buildTensors(fbb, data.bestTensors);
+  std::vector<flatbuffers::Offset<fb::EpochFigures>> figures;
+  for (const EpochFigures &f : data.history)
+    figures.push_back(fb::CreateEpochFigures(fbb, f.loss, f.accuracy, f.valLoss,
+                                             f.valAccuracy, f.learningRate));
+  auto history = fbb.CreateVector(figures);
   auto rng = fbb.CreateVector(data.rngState);
   auto name = fbb.CreateString(data.modelName);
   fb::CheckpointBuilder cb(fbb);
@@ -73,6 +79,18 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data) {
   cb.add_parameters(params);
   cb.add_optimizer_state(optState);
   cb.add_batchnorm_stats(bnStats);
+  cb.add_batch_in_epoch(data.batchInEpoch);
+  cb.add_epoch_loss_sum(data.epochLossSum);
+  cb.add_epoch_correct(data.epochCorrect);
+  cb.add_epoch_samples(data.epochSamples);
+  cb.add_early_stopping_wait(data.earlyStoppingWait);
+  cb.add_early_stopping_best(data.earlyStoppingBest);
+  cb.add_early_stopping_best_epoch(data.earlyStoppingBestEpoch);
+  cb.add_best_tensors(best);
+  cb.add_history(history);
+  cb.add_finished(data.finished);
+  cb.add_batch_size(data.batchSize);
+  cb.add_train_samples(data.trainSamples);
   fb::FinishCheckpointBuffer(fbb, cb.Finish());
 
   return writeFileAtomically(path, "checkpoint", fbb.GetBufferPointer(),
@@ -84,22 +102,21 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
   std::vector<uint8_t> bytes;
   if (Status s = readFile(path, "checkpoint", bytes); !s)
     return s;
-  if (bytes.size() < 8 ||
-      !flatbuffers::BufferHasIdentifier(bytes.data(),
-                                        fb::CheckpointIdentifier()))
+  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(
+                              bytes.data(), fb::CheckpointIdentifier()))
     return Status::fileError(path, "not a Kiln checkpoint (bad header)");
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyCheckpointBuffer(verifier))
-    return Status::fileError(path,
-                             "checkpoint is truncated or corrupt (" +
-                                 std::to_string(bytes.size()) + " bytes)");
+    return Status::fileError(path, "checkpoint is truncated or corrupt (" +
+                                       std::to_string(bytes.size()) +
+                                       " bytes)");
   const fb::Checkpoint *ckpt = fb::GetCheckpoint(bytes.data());
   if (ckpt->schema_version() != kCheckpointSchemaVersion)
-    return Status::fileError(
-        path, "checkpoint schema version " +
-                  std::to_string(ckpt->schema_version()) +
-                  " is not the supported version " +
-                  std::to_string(kCheckpointSchemaVersion));
+    return Status::fileError(path,
+                             "checkpoint schema version " +
+                                 std::to_string(ckpt->schema_version()) +
+                                 " is not the supported version " +
+                                 std::to_string(kCheckpointSchemaVersion));
   std::string name = ckpt->model_name() ? ckpt->model_name()->str() : "";
   if (expectedHash && ckpt->model_hash() != expectedHash) {
     std::ostringstream os;
@@ -115,8 +132,8 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
   data.step = ckpt->step();
   if (ckpt->rng_state())
     data.rngState.assign(ckpt->rng_state()->begin(), ckpt->rng_state()->end());
-  if (Status s = readTensors(path, "parameter", ckpt->parameters(),
-                             data.parameters);
+  if (Status s =
+          readTensors(path, "parameter", ckpt->parameters(), data.parameters);
       !s)
     return s;
   if (Status s = readTensors(path, "optimizer-state", ckpt->optimizer_state(),
@@ -127,6 +144,24 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
                              data.batchNormStats);
       !s)
     return s;
+  if (Status s = readTensors(path, "best-epoch", ckpt->best_tensors(),
+                             data.bestTensors);
+      !s)
+    return s;
+  data.batchInEpoch = ckpt->batch_in_epoch();
+  data.epochLossSum = ckpt->epoch_loss_sum();
+  data.epochCorrect = ckpt->epoch_correct();
+  data.epochSamples = ckpt->epoch_samples();
+  data.earlyStoppingWait = ckpt->early_stopping_wait();
+  data.earlyStoppingBest = ckpt->early_stopping_best();
+  data.earlyStoppingBestEpoch = ckpt->early_stopping_best_epoch();
+  if (ckpt->history())
+    for (const fb::EpochFigures *f : *ckpt->history())
+      data.history.push_back({f->loss(), f->accuracy(), f->val_loss(),
+                              f->val_accuracy(), f->lr()});
+  data.finished = ckpt->finished();
+  data.batchSize = ckpt->batch_size();
+  data.trainSamples = ckpt->train_samples();
   out = std::move(data);
   return Status::ok();
 }

@@ -49,6 +49,14 @@ Status splitValidation(const Dataset &all, double fraction, Dataset &train,
   return Status::ok();
 }
 
+void keepFirst(Dataset &data, int64_t count) {
+  if (count <= 0 || count >= data.count)
+    return;
+  data.count = count;
+  data.images.resize(size_t(count) * data.imageSize());
+  data.labels.resize(size_t(count));
+}
+
 std::vector<uint32_t> shuffledOrder(uint32_t count, uint64_t seed,
                                     uint64_t epoch) {
   std::vector<uint32_t> order(count);

@@ -4,7 +4,9 @@
 
 #include "kiln/runtime/File.h"
 
+#ifndef KILN_NO_ZLIB
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -42,6 +44,16 @@ const char *idxTypeName(uint8_t code) {
   }
 }
 
+#ifdef KILN_NO_ZLIB
+/// A runtime built without zlib cannot read gzip'd files.
+Status gunzip(const std::string &path, const std::vector<uint8_t> &,
+              std::vector<uint8_t> &) {
+  return Status::fileError(
+      path, "is gzip-compressed, but this build of the Kiln runtime has no "
+            "zlib (it was built without zlib for this architecture); "
+            "decompress it with gunzip first");
+}
+#else
 /// Inflates the gzip stream `in` (one or more members) into `out`.
 Status gunzip(const std::string &path, const std::vector<uint8_t> &in,
               std::vector<uint8_t> &out) {
@@ -96,6 +108,8 @@ Status gunzip(const std::string &path, const std::vector<uint8_t> &in,
   inflateEnd(&zs);
   return status;
 }
+
+#endif // KILN_NO_ZLIB
 
 /// "10000x28x28".
 std::string dimsText(const std::vector<uint32_t> &dims) {

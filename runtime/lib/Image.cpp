@@ -4,7 +4,9 @@
 
 #include "kiln/runtime/File.h"
 
+#ifndef KILN_NO_PNG
 #include <png.h>
+#endif
 
 #include <algorithm>
 #include <cctype>
@@ -117,6 +119,13 @@ Status decodePnm(const std::string &path, const std::vector<uint8_t> &b,
 //===----------------------------------------------------------------------===//
 // PNG (libpng)
 //===----------------------------------------------------------------------===//
+
+#ifdef KILN_NO_PNG
+/// Why PNG files fail in a runtime built without libpng.
+constexpr const char *kNoPngMessage =
+    "this build of the Kiln runtime has no PNG support (it was built "
+    "without libpng for this architecture); use a binary PGM/PPM image";
+#else
 
 /// What libpng's callbacks need: the bytes being read and room for the
 /// error message, which outlives libpng's longjmp.
@@ -238,6 +247,8 @@ Status decodePng(const std::string &path, const std::vector<uint8_t> &b,
   return Status::ok();
 }
 
+#endif // KILN_NO_PNG
+
 /// Names a format we recognise but do not read, or returns null.
 const char *unsupportedFormat(const std::vector<uint8_t> &b) {
   auto startsWith = [&](const char *magic, size_t n) {
@@ -280,6 +291,7 @@ Status checkWritable(const std::string &path, const Image &image) {
   return Status::ok();
 }
 
+#ifndef KILN_NO_PNG
 /// Appends libpng's output to a byte vector.
 void pngWrite(png_structp png, png_bytep data, size_t n) {
   auto *out = static_cast<std::vector<uint8_t> *>(png_get_io_ptr(png));
@@ -288,6 +300,8 @@ void pngWrite(png_structp png, png_bytep data, size_t n) {
 
 /// libpng's flush callback: nothing to flush in memory.
 void pngFlush(png_structp) {}
+
+#endif // KILN_NO_PNG
 
 } // namespace
 
@@ -301,10 +315,24 @@ Status readImage(const std::string &path, int height, int width, int channels,
   std::vector<uint8_t> bytes;
   if (Status s = readFile(path, "image", bytes); !s)
     return s;
+  return decodeImage(path, bytes, height, width, channels, out);
+}
+
+Status decodeImage(const std::string &path, const std::vector<uint8_t> &bytes,
+                   int height, int width, int channels, Image &out) {
+  if (channels != 1 && channels != 3)
+    return Status::fileError(path, "the model takes " +
+                                       std::to_string(channels) +
+                                       "-channel images; only 1 (grey) or 3 "
+                                       "(RGB) can be read from image files");
   Decoded d;
-  if (bytes.size() >= 8 && png_sig_cmp(bytes.data(), 0, 8) == 0) {
+  if (bytes.size() >= 8 && !std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8)) {
+#ifdef KILN_NO_PNG
+    return Status::fileError(path, kNoPngMessage);
+#else
     if (Status s = decodePng(path, bytes, d); !s)
       return s;
+#endif
   } else if (bytes.size() >= 2 && bytes[0] == 'P' &&
              (bytes[1] == '5' || bytes[1] == '6')) {
     if (Status s = decodePnm(path, bytes, d); !s)
@@ -350,6 +378,9 @@ Status readImage(const std::string &path, int height, int width, int channels,
 Status writePng(const std::string &path, const Image &image) {
   if (Status s = checkWritable(path, image); !s)
     return s;
+#ifdef KILN_NO_PNG
+  return Status::fileError(path, kNoPngMessage);
+#else
   std::vector<uint8_t> pixels(image.data.size());
   std::transform(image.data.begin(), image.data.end(), pixels.begin(), toByte);
   size_t rowBytes = size_t(image.width) * image.channels;
@@ -382,6 +413,7 @@ Status writePng(const std::string &path, const Image &image) {
     return Status::fileError(path, std::string("cannot encode PNG: ") +
                                        errors.message);
   return writeFileAtomically(path, "image", encoded.data(), encoded.size());
+#endif
 }
 
 Status writePnm(const std::string &path, const Image &image) {

@@ -171,6 +171,13 @@ std::string formatConfusionMatrix(const ConfusionMatrix &matrix) {
 std::string classificationReportJson(const ClassificationReport &report,
                                      const ConfusionMatrix &matrix) {
   JsonWriter json;
+  writeClassificationReport(json, report, matrix);
+  return json.str();
+}
+
+void writeClassificationReport(JsonWriter &json,
+                               const ClassificationReport &report,
+                               const ConfusionMatrix &matrix) {
   json.beginObject();
   for (size_t c = 0; c < report.classes.size(); ++c) {
     json.key(report.names[c]);
@@ -190,7 +197,6 @@ std::string classificationReportJson(const ClassificationReport &report,
   }
   json.endArray();
   json.endObject();
-  return json.str();
 }
 
 } // namespace rt

@@ -118,8 +118,9 @@ void ProgressBar::update(int64_t current, double elapsedSeconds,
   draw(formatProgressLine(current, total, elapsedSeconds, metrics));
 }
 
-void ProgressBar::finish(double elapsedSeconds, const MetricList &metrics) {
-  std::string line = formatEpochLine(total, elapsedSeconds, metrics);
+void ProgressBar::finish(double elapsedSeconds, const MetricList &metrics,
+                         const std::string &suffix) {
+  std::string line = formatEpochLine(total, elapsedSeconds, metrics) + suffix;
   if (interactive)
     draw(line);
   else

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -73,6 +74,53 @@ TEST(Checkpoint, RoundTrip) {
   // No temporary file is left behind.
   EXPECT_NE(access((path + ".tmp." + std::to_string(getpid())).c_str(), F_OK),
             0);
+}
+
+// Tests that the position inside an epoch, early stopping's state, the best
+// epoch's tensors and the history survive a round trip, so a resumed run can
+// continue exactly where the interrupted one stopped.
+TEST(Checkpoint, TrainingPositionRoundTrip) {
+  TempDir dir;
+  std::string path = dir.path + "/a.kckpt";
+  CheckpointData in = sampleData();
+  in.batchInEpoch = 17;
+  in.epochLossSum = 12.375;
+  in.epochCorrect = 931;
+  in.epochSamples = 1088;
+  in.earlyStoppingWait = 2;
+  in.earlyStoppingBest = 0.3125;
+  in.earlyStoppingBestEpoch = 1;
+  in.bestTensors = {{"conv1.bias", {2}, {0.5f, 0.75f}}};
+  in.history = {{0.5, 0.8, NAN, NAN, 1e-3}, {0.4, 0.85, 0.45, 0.84, 5e-4}};
+  in.finished = true;
+  in.batchSize = 64;
+  in.trainSamples = 48000;
+  ASSERT_TRUE(writeCheckpoint(path, in).isOk());
+  CheckpointData out;
+  Status s = readCheckpoint(path, in.modelHash, "net", out);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(out.batchInEpoch, 17u);
+  EXPECT_EQ(out.epochLossSum, 12.375);
+  EXPECT_EQ(out.epochCorrect, 931);
+  EXPECT_EQ(out.epochSamples, 1088u);
+  EXPECT_EQ(out.earlyStoppingWait, 2);
+  EXPECT_EQ(out.earlyStoppingBest, 0.3125);
+  EXPECT_EQ(out.earlyStoppingBestEpoch, 1);
+  ASSERT_EQ(out.bestTensors.size(), 1u);
+  EXPECT_EQ(out.bestTensors[0].data, in.bestTensors[0].data);
+  ASSERT_EQ(out.history.size(), 2u);
+  EXPECT_TRUE(std::isnan(out.history[0].valLoss));
+  EXPECT_EQ(out.history[1].valAccuracy, 0.84);
+  EXPECT_EQ(out.history[1].learningRate, 5e-4);
+  EXPECT_TRUE(out.finished);
+  EXPECT_EQ(out.batchSize, 64u);
+  EXPECT_EQ(out.trainSamples, 48000u);
+  // A fresh run's defaults: no best epoch yet.
+  CheckpointData fresh = sampleData(), back;
+  ASSERT_TRUE(writeCheckpoint(path, fresh).isOk());
+  ASSERT_TRUE(readCheckpoint(path, fresh.modelHash, "net", back).isOk());
+  EXPECT_EQ(back.earlyStoppingBestEpoch, -1);
+  EXPECT_FALSE(back.finished);
 }
 
 // Tests that a checkpoint of another model is refused, naming both models.

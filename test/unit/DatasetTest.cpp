@@ -44,6 +44,21 @@ TEST(Dataset, ValidationSplitIsTheTail) {
   EXPECT_EQ(t2.count, 54000);
 }
 
+// Tests that keepFirst() keeps the first samples, and everything when the
+// count is not below the size or not positive.
+TEST(Dataset, KeepFirst) {
+  Dataset d = indexed(10);
+  keepFirst(d, 0);
+  EXPECT_EQ(d.count, 10);
+  keepFirst(d, 12);
+  EXPECT_EQ(d.count, 10);
+  keepFirst(d, 4);
+  EXPECT_EQ(d.count, 4);
+  EXPECT_EQ(d.images.size(), 16u);
+  EXPECT_EQ(d.image(3)[0], 3.0f);
+  EXPECT_EQ(d.labels, (std::vector<int32_t>{0, 1, 2, 0}));
+}
+
 // Tests that fractions outside (0, 1) and splits leaving a part empty fail.
 TEST(Dataset, ValidationSplitErrors) {
   Dataset all = indexed(3), train, val;

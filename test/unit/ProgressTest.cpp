@@ -89,6 +89,16 @@ TEST(Progress, FileGetsOnlyFinalLine) {
                   "0.2500\n");
 }
 
+// Tests that the suffix (the images/s the train executable adds) ends the
+// final line.
+TEST(Progress, FinishSuffix) {
+  std::string text = capture(false, [](ProgressBar &bar) {
+    bar.finish(4.0, {{"loss", 0.25}}, " - 250 images/s");
+  });
+  EXPECT_EQ(text, "4/4 [==============================] - 4s 1s/step - loss: "
+                  "0.2500 - 250 images/s\n");
+}
+
 // Tests in-place drawing: carriage returns, padding over a longer previous
 // line, redraws limited to one per 0.05 s (the last step always drawn).
 TEST(Progress, InteractiveRedraws) {

@@ -29,6 +29,15 @@ struct NamedTensor {
   std::vector<float> data;
 };
 
+/// One finished epoch's figures, as the checkpoint keeps them.
+struct EpochFigures {
+  double loss = 0;
+  double accuracy = 0;
+  double valLoss = 0;
+  double valAccuracy = 0;
+  double learningRate = 0;
+};
+
 /// The full state of a training run, owned by value.
 struct CheckpointData {
   uint64_t modelHash = 0;
@@ -39,6 +48,23 @@ struct CheckpointData {
   std::vector<NamedTensor> parameters;
   std::vector<NamedTensor> optimizerState;
   std::vector<NamedTensor> batchNormStats;
+  /// Batches of `epoch` done; with the sums below, a mid-epoch position.
+  uint64_t batchInEpoch = 0;
+  double epochLossSum = 0;
+  double epochCorrect = 0;
+  uint64_t epochSamples = 0;
+  /// Early stopping's state.
+  int earlyStoppingWait = 0;
+  double earlyStoppingBest = 0;
+  int earlyStoppingBestEpoch = -1;
+  /// Parameters and state of the best epoch (restore_best).
+  std::vector<NamedTensor> bestTensors;
+  std::vector<EpochFigures> history;
+  /// Training ended; a resumed run has nothing left to do.
+  bool finished = false;
+  /// The run's batch size and training-set size (they decide its batches).
+  uint64_t batchSize = 0;
+  uint64_t trainSamples = 0;
 };
 
 /// Serialises `data` and atomically replaces `path` with it (write to

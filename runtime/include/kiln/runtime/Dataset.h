@@ -52,6 +52,10 @@ struct Dataset {
 Status splitValidation(const Dataset &all, double fraction, Dataset &train,
                        Dataset &validation);
 
+/// Keeps only the first `count` samples of `data` (all when `count` is not
+/// below data.count or not positive), as the executables' --limit does.
+void keepFirst(Dataset &data, int64_t count);
+
 /// The order of `count` samples in epoch `epoch`: a Fisher-Yates shuffle
 /// whose swap at position i draws from Philox word pair (seed, stream
 /// Shuffle, step epoch, index i), so an epoch's order is a pure function of

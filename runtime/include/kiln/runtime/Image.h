@@ -39,6 +39,11 @@ struct Image {
 Status readImage(const std::string &path, int height, int width, int channels,
                  Image &out);
 
+/// readImage() of bytes already in memory (e.g. read from standard input);
+/// `path` names them in messages.
+Status decodeImage(const std::string &path, const std::vector<uint8_t> &bytes,
+                   int height, int width, int channels, Image &out);
+
 /// Writes `image` (1 or 3 channels) as an 8-bit PNG, values clamped to
 /// [0, 1] and rounded to the nearest of 256 levels; atomically replaces
 /// `path`.

@@ -85,6 +85,13 @@ std::string formatConfusionMatrix(const ConfusionMatrix &matrix);
 std::string classificationReportJson(const ClassificationReport &report,
                                      const ConfusionMatrix &matrix);
 
+class JsonWriter;
+/// classificationReportJson()'s object written as the next value of `json`,
+/// to embed the report in a larger document.
+void writeClassificationReport(JsonWriter &json,
+                               const ClassificationReport &report,
+                               const ConfusionMatrix &matrix);
+
 } // namespace rt
 } // namespace kiln
 

@@ -72,8 +72,9 @@ public:
               const MetricList &metrics);
 
   /// Writes the epoch's final line (in place of the bar when interactive)
-  /// and a newline.
-  void finish(double elapsedSeconds, const MetricList &metrics);
+  /// followed by `suffix` (e.g. " - 2500 images/s") and a newline.
+  void finish(double elapsedSeconds, const MetricList &metrics,
+              const std::string &suffix = "");
 
   bool isInteractive() const { return interactive; }
 
