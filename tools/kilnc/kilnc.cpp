@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Codegen/Aot.h"
+#include "kiln/Driver/Driver.h"
 #include "kiln/Codegen/HalideLowering.h"
 #include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/ScheduleApply.h"
@@ -84,6 +85,8 @@ struct Options {
   int64_t batch = 0;
   /// --emit=halide-stmt: only kernels whose name contains this.
   std::string kernelFilter;
+  /// -o DIR: write DIR/NET-train and DIR/NET-infer.
+  std::string outDir;
 };
 
 const char *const usage =
@@ -105,6 +108,7 @@ const char *const usage =
     "                      arm64-cuda, x86-opencl or a Halide target string\n"
     "  --schedule=S        heuristic (default), Adams2019, Mullapudi2016 or\n"
     "                      Li2018\n"
+    "  -o DIR              compile and link DIR/NET-train and DIR/NET-infer\n"
     "  --batch=N           plan memory and schedules for batches up to N\n"
     "                      (default: the model's batch_size)\n"
     "  --kernel=NAME       with --emit=halide-stmt, only kernels whose name\n"
@@ -199,6 +203,12 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         return false;
       }
       opts.maxErrors = static_cast<unsigned>(n);
+    } else if (arg == "-o") {
+      if (i + 1 >= argc) {
+        std::cerr << "kilnc: -o needs a directory\n";
+        return false;
+      }
+      opts.outDir = argv[++i];
     } else if (arg.size() > 1 && arg[0] == '-') {
       std::cerr << "kilnc: unknown option '" << arg << "'\n";
       return false;
@@ -300,10 +310,18 @@ int compileNetwork(const Network &net, const SourceManager &sources,
     return 1;
   if (opts.emit == EmitKind::HalideStmt)
     return mlir::failed(printHalideStmts(*module, opts)) ? 1 : 0;
-  // `kilnc NET.kiln -o DIR` plugs in here once compiler/driver provides
-  // compileToExecutables(module, options): run the passes as for
-  // EmitKind::Kernels (kernels, memory plan, schedules for --target), then
-  // hand it *module instead of printing.
+  if (!opts.outDir.empty()) {
+    // The driver runs the passes itself, then compiles and links.
+    kiln::driver::Options driverOptions;
+    driverOptions.outDir = opts.outDir;
+    driverOptions.target = opts.target;
+    driverOptions.schedule = opts.schedule;
+    driverOptions.batch = opts.batch;
+    return mlir::failed(
+               kiln::driver::compileToExecutables(*module, driverOptions))
+               ? 1
+               : 0;
+  }
   mlir::OpPrintingFlags flags;
   if (opts.printDebugInfo)
     flags.enableDebugInfo().useLocalScope();
@@ -352,7 +370,11 @@ int main(int argc, char **argv) {
   if (opts.summary)
     printSummary(net, sources, std::cout);
   std::cout.flush();
-  if (opts.emit >= EmitKind::Mlir)
+  if (!opts.outDir.empty() && opts.emit != EmitKind::None) {
+    std::cerr << "kilnc: -o writes executables; it does not go with --emit\n";
+    return 2;
+  }
+  if (opts.emit >= EmitKind::Mlir || !opts.outDir.empty())
     return compileNetwork(net, sources, file, opts);
   return 0;
 }
