@@ -157,6 +157,22 @@ private:
   /// argument with a dynamic batch.
   FailureOr<Expr> batchExtent(Operation *op);
 
+  /// A reduction over every position of a channels-innermost tensor of
+  /// `type` but its channel: the batch and the spatial extents.
+  struct ChannelReduction {
+    RDom r;
+    /// Positions summed per channel.
+    Expr count;
+    /// The coordinates (c, r...) of channel `c` at the reduction's point.
+    std::vector<Expr> at(const Var &c) const {
+      std::vector<Expr> coords = {c};
+      for (int i = 0; i < r.dimensions(); ++i)
+        coords.push_back(r[i]);
+      return coords;
+    }
+  };
+  FailureOr<ChannelReduction> channelReduction(Operation *op, Type type);
+
   /// Zero-pads the spatial dims of a (c, x[, y], n) Func by `w`'s
   /// padding; the result is indexed from 0 in the padded frame.
   Func padSpatial(Func in, int64_t channels, const Window &w);
@@ -206,6 +222,22 @@ FailureOr<Expr> Lowering::batchExtent(Operation *op) {
     if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty())
       return Expr(asInt(arg.shape[0]));
   return op->emitError("kernel has no tensor argument to take the batch from");
+}
+
+FailureOr<Lowering::ChannelReduction>
+Lowering::channelReduction(Operation *op, Type type) {
+  FailureOr<Expr> batch = batchExtent(op);
+  if (failed(batch))
+    return failure();
+  std::vector<int64_t> e = halideExtents(type);
+  Halide::Region dom;
+  Expr count = *batch;
+  for (size_t d = 1; d + 1 < e.size(); ++d) {
+    dom.push_back({0, asInt(e[d])});
+    count = count * asInt(e[d]);
+  }
+  dom.push_back({0, *batch});
+  return ChannelReduction{RDom(dom, "r"), count};
 }
 
 Func Lowering::padSpatial(Func in, int64_t channels, const Window &w) {
@@ -672,40 +704,23 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return def("bias_add", v, at(0, v) + get(o.getBias())(v[0]));
       })
       .Case([&](BiasGradOp o) {
-        FailureOr<Expr> batch = batchExtent(o);
-        if (failed(batch))
+        FailureOr<ChannelReduction> red =
+            channelReduction(o, o.getGradOut().getType());
+        if (failed(red))
           return failure();
-        std::vector<int64_t> e = halideExtents(o.getGradOut().getType());
-        Halide::Region dom;
-        for (size_t d = 1; d + 1 < e.size(); ++d)
-          dom.push_back({0, asInt(e[d])});
-        dom.push_back({0, *batch});
-        RDom r(dom, "r");
         Var c("c");
-        std::vector<Expr> gAt = {c};
-        for (int i = 0; i < r.dimensions(); ++i)
-          gAt.push_back(r[i]);
         return def("bias_grad", {c},
-                   Halide::sum(get(o.getGradOut())(gAt)));
+                   Halide::sum(get(o.getGradOut())(red->at(c))));
       })
       // --- normalisation ----------------------------------------------------
       .Case([&](BatchNormTrainOp o) {
-        FailureOr<Expr> batch = batchExtent(o);
-        if (failed(batch))
+        FailureOr<ChannelReduction> red =
+            channelReduction(o, o.getInput().getType());
+        if (failed(red))
           return failure();
-        std::vector<int64_t> e = halideExtents(o.getInput().getType());
-        Halide::Region dom;
-        Expr count = *batch;
-        for (size_t d = 1; d + 1 < e.size(); ++d) {
-          dom.push_back({0, asInt(e[d])});
-          count = count * asInt(e[d]);
-        }
-        dom.push_back({0, *batch});
-        RDom r(dom, "r");
         Var c("c");
-        std::vector<Expr> xAt = {c};
-        for (int i = 0; i < r.dimensions(); ++i)
-          xAt.push_back(r[i]);
+        std::vector<Expr> xAt = red->at(c);
+        Expr count = red->count;
         Func x = get(o.getInput());
         Expr countF = Halide::cast<float>(count);
         Func mean("bn_mean"), var("bn_var");
@@ -734,22 +749,13 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return def("bn_infer", v, y);
       })
       .Case([&](BatchNormTrainGradOp o) {
-        FailureOr<Expr> batch = batchExtent(o);
-        if (failed(batch))
+        FailureOr<ChannelReduction> red =
+            channelReduction(o, o.getInput().getType());
+        if (failed(red))
           return failure();
-        std::vector<int64_t> e = halideExtents(o.getInput().getType());
-        Halide::Region dom;
-        Expr count = *batch;
-        for (size_t d = 1; d + 1 < e.size(); ++d) {
-          dom.push_back({0, asInt(e[d])});
-          count = count * asInt(e[d]);
-        }
-        dom.push_back({0, *batch});
-        RDom r(dom, "r");
         Var c("c");
-        std::vector<Expr> xAt = {c};
-        for (int i = 0; i < r.dimensions(); ++i)
-          xAt.push_back(r[i]);
+        std::vector<Expr> xAt = red->at(c);
+        Expr count = red->count;
         float eps = asFloat(o.getEpsilon());
         Func x = get(o.getInput()), g = get(o.getGradOut());
         Func mean = get(o.getBatchMean()), var = get(o.getBatchVar());
