@@ -595,39 +595,22 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                        spatialOf(o.getInput().getType()),
                        spatialOf(o.getGradOut().getType())));
       })
-      .Case([&](MaxPool2DOp o) {
+      .Case<MaxPool2DOp, AvgPool2DOp>([&](auto o) {
         return lowerPool(o, o.getInput(),
                          makeWindow(o.getWindow(), o.getStrides(), {},
                                     o.getPadding(),
                                     spatialOf(o.getInput().getType()),
                                     spatialOf(o.getType())),
-                         true);
+                         isa<MaxPool2DOp>(o.getOperation()));
       })
-      .Case([&](AvgPool2DOp o) {
-        return lowerPool(o, o.getInput(),
-                         makeWindow(o.getWindow(), o.getStrides(), {},
-                                    o.getPadding(),
-                                    spatialOf(o.getInput().getType()),
-                                    spatialOf(o.getType())),
-                         false);
-      })
-      .Case([&](MaxPool1DOp o) {
+      .Case<MaxPool1DOp, AvgPool1DOp>([&](auto o) {
         return lowerPool(o, o.getInput(),
                          makeWindow({int64_t(o.getWindow())},
                                     {int64_t(o.getStride())}, {},
                                     o.getPadding(),
                                     spatialOf(o.getInput().getType()),
                                     spatialOf(o.getType())),
-                         true);
-      })
-      .Case([&](AvgPool1DOp o) {
-        return lowerPool(o, o.getInput(),
-                         makeWindow({int64_t(o.getWindow())},
-                                    {int64_t(o.getStride())}, {},
-                                    o.getPadding(),
-                                    spatialOf(o.getInput().getType()),
-                                    spatialOf(o.getType())),
-                         false);
+                         isa<MaxPool1DOp>(o.getOperation()));
       })
       .Case([&](MaxPool2DGradOp o) {
         return lowerMaxPoolGrad(
