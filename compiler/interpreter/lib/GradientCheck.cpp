@@ -7,17 +7,24 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <map>
 
 using namespace kiln;
 using namespace kiln::interp;
 
+template <> double interp::gradientTolerance<double>() { return 1e-6; }
+template <> double interp::gradientTolerance<float>() { return 1e-3; }
+
 template <>
 TrainStepCheck interp::defaultTrainStepCheck<double>(DifferencePrecision) {
   TrainStepCheck check;
   check.differences.step = 1e-5;
   check.differences.floorFraction = 1e-3;
+  check.differences.largestInStripe = true;
+  check.differences.kinkTolerance = gradientTolerance<double>();
   return check;
 }
 
@@ -29,11 +36,48 @@ interp::defaultTrainStepCheck<float>(DifferencePrecision precision) {
   bool inDouble = precision == DifferencePrecision::Double;
   check.differences.step = inDouble ? 1e-5 : 1e-2;
   check.differences.floorFraction = inDouble ? 1e-2 : 1e-1;
+  check.differences.largestInStripe = true;
+  check.differences.kinkTolerance = gradientTolerance<float>();
   return check;
 }
 
-template <> double interp::gradientTolerance<double>() { return 1e-6; }
-template <> double interp::gradientTolerance<float>() { return 1e-3; }
+bool interp::parameterPasses(const ParamGradientReport &report,
+                             double tolerance) {
+  const ref::GradCheckReport &r = report.report;
+  return r.ok() && r.checked > r.kinks && r.maxRelError < tolerance;
+}
+
+TrainStepVerdict interp::judge(const std::vector<ParamGradientReport> &reports,
+                               double tolerance, double maxKinkFraction) {
+  TrainStepVerdict verdict;
+  for (const ParamGradientReport &r : reports) {
+    verdict.checked += r.report.checked;
+    verdict.kinks += r.report.kinks;
+    verdict.kinksMatchingOneSide += r.report.kinksMatchingOneSide;
+    if (r.report.ok() && r.report.checked > r.report.kinks)
+      verdict.worstRelError =
+          std::max(verdict.worstRelError, r.report.maxRelError);
+    if (parameterPasses(r, tolerance))
+      continue;
+    verdict.reasons += r.name + ": " +
+                       (!r.report.ok() ? "the check did not run"
+                        : r.report.checked == r.report.kinks
+                            ? "every element checked is at a kink"
+                            : "an element not at a kink disagrees") +
+                       "\n";
+  }
+  if (static_cast<double>(verdict.kinks) >
+      maxKinkFraction * static_cast<double>(verdict.checked)) {
+    char share[32];
+    std::snprintf(share, sizeof(share), "%g", maxKinkFraction);
+    verdict.reasons += std::to_string(verdict.kinks) + " of " +
+                       std::to_string(verdict.checked) +
+                       " elements are at kinks, more than the share " +
+                       share + " allowed\n";
+  }
+  verdict.passed = verdict.reasons.empty();
+  return verdict;
+}
 
 namespace {
 
@@ -105,11 +149,14 @@ std::string paramName(const Signature &signature, unsigned index) {
 /// Compares each gradient with central differences of the loss, evaluated
 /// by runs in U on `inputs`.
 template <typename U, typename T>
-std::vector<ParamGradientReport> compareWithDifferences(
+ref::Result<std::vector<ParamGradientReport>> compareWithDifferences(
     const Interpreter &interpreter, llvm::StringRef function,
     const std::vector<RuntimeValue<U>> &inputs, const Gradients<T> &gradients,
     const Signature &signature, const TrainStepCheck &check) {
-  std::vector<RuntimeValue<U>> probeInputs(inputs);
+  ref::Result<Reevaluator<U>> reevaluator =
+      Reevaluator<U>::create(interpreter, function, inputs, {check.lossResult});
+  if (!reevaluator.ok())
+    return ref::Error{reevaluator.error};
   std::vector<ParamGradientReport> reports;
   for (const auto &[index, gradient] : gradients) {
     std::string name = paramName(signature, index);
@@ -117,14 +164,13 @@ std::vector<ParamGradientReport> compareWithDifferences(
       continue;
     std::string runError;
     ref::Objective<U> loss = [&, index = index](const ref::Tensor<U> &probe) {
-      probeInputs[index] = RuntimeValue<U>(probe);
       ref::Result<std::vector<RuntimeValue<U>>> out =
-          interpreter.run<U>(function, probeInputs);
+          reevaluator.value.rerun(index, RuntimeValue<U>(probe));
       if (!out.ok()) {
         runError = out.error;
         return std::numeric_limits<double>::quiet_NaN();
       }
-      return static_cast<double>(out.value[check.lossResult].getTensor()[0]);
+      return static_cast<double>(out.value[0].getTensor()[0]);
     };
     ParamGradientReport report;
     report.argIndex = index;
@@ -134,7 +180,6 @@ std::vector<ParamGradientReport> compareWithDifferences(
                            gradient.template cast<U>(), check.differences);
     if (!report.report.ok() && !runError.empty())
       report.report.error += ": " + runError;
-    probeInputs[index] = inputs[index];
     reports.push_back(std::move(report));
   }
   return reports;

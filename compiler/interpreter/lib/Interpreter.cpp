@@ -23,12 +23,14 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <memory>
 
 using namespace kiln;
@@ -488,6 +490,10 @@ public:
   ref::Result<Values<T>> callFunction(mlir::func::FuncOp func, Operands<T> args,
                                       int depth);
 
+  /// Runs one non-terminator op on `operands`, checks its results against
+  /// the op's result types and shows them to the observer.
+  ref::Result<Values<T>> runOp(Operation &op, Operands<T> operands, int depth);
+
 private:
   /// The runtime value of one SSA value in a frame.
   struct Slot {
@@ -592,20 +598,9 @@ ref::Result<Values<T>> Executor<T>::runBlock(mlir::Block &block,
       return results;
     }
 
-    ref::Result<Values<T>> results = execute(&op, operands, depth);
+    ref::Result<Values<T>> results = runOp(op, operands, depth);
     if (!results.ok())
       return results;
-    if (results.value.size() != op.getNumResults())
-      return opError(&op, "produced " + std::to_string(results.value.size()) +
-                              " values for " +
-                              std::to_string(op.getNumResults()) + " results");
-    for (auto [i, result] : llvm::enumerate(op.getResults())) {
-      std::string mismatch = checkType(results.value[i], result.getType());
-      if (!mismatch.empty())
-        return opError(&op, "result #" + std::to_string(i) + " " + mismatch);
-    }
-    if (observer)
-      observer(&op, operands, results.value);
 
     for (mlir::Value v : op.getOperands()) {
       auto it = frame.find(v);
@@ -618,6 +613,26 @@ ref::Result<Values<T>> Executor<T>::runBlock(mlir::Block &block,
   }
   return ref::Error{
       located(block.getParentOp()->getLoc(), "a block without a terminator")};
+}
+
+template <typename T>
+ref::Result<Values<T>> Executor<T>::runOp(Operation &op, Operands<T> operands,
+                                          int depth) {
+  ref::Result<Values<T>> results = execute(&op, operands, depth);
+  if (!results.ok())
+    return results;
+  if (results.value.size() != op.getNumResults())
+    return opError(&op, "produced " + std::to_string(results.value.size()) +
+                            " values for " +
+                            std::to_string(op.getNumResults()) + " results");
+  for (auto [i, result] : llvm::enumerate(op.getResults())) {
+    std::string mismatch = checkType(results.value[i], result.getType());
+    if (!mismatch.empty())
+      return opError(&op, "result #" + std::to_string(i) + " " + mismatch);
+  }
+  if (observer)
+    observer(&op, operands, results.value);
+  return results;
 }
 
 template <typename T>
@@ -770,9 +785,9 @@ ref::Result<Signature> Interpreter::signature(llvm::StringRef name) const {
 }
 
 template <typename T>
-ref::Result<std::vector<RuntimeValue<T>>>
-Interpreter::run(llvm::StringRef name, llvm::ArrayRef<RuntimeValue<T>> inputs,
-                 const OpObserver<T> &observer) const {
+ref::Result<mlir::func::FuncOp>
+Interpreter::checkInputs(llvm::StringRef name,
+                         llvm::ArrayRef<RuntimeValue<T>> inputs) const {
   if (!verifyError.empty())
     return ref::Error{verifyError};
   ref::Result<Signature> sig = signature(name);
@@ -783,19 +798,141 @@ Interpreter::run(llvm::StringRef name, llvm::ArrayRef<RuntimeValue<T>> inputs,
   if (inputs.size() != arguments.size())
     return ref::Error{where + "takes " + std::to_string(arguments.size()) +
                       " arguments, got " + std::to_string(inputs.size())};
-  std::vector<const RuntimeValue<T> *> args;
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string mismatch = checkFits(inputs[i], arguments[i]);
     if (!mismatch.empty())
       return ref::Error{where + arguments[i].describe("argument", i) + " " +
                         mismatch};
-    args.push_back(&inputs[i]);
   }
   mlir::ModuleOp m = module;
-  Executor<T> executor(observer);
-  return executor.callFunction(m.lookupSymbol<mlir::func::FuncOp>(name), args,
-                               0);
+  return m.lookupSymbol<mlir::func::FuncOp>(name);
 }
+
+template <typename T>
+ref::Result<std::vector<RuntimeValue<T>>>
+Interpreter::run(llvm::StringRef name, llvm::ArrayRef<RuntimeValue<T>> inputs,
+                 const OpObserver<T> &observer) const {
+  ref::Result<mlir::func::FuncOp> func = checkInputs(name, inputs);
+  if (!func.ok())
+    return ref::Error{func.error};
+  std::vector<const RuntimeValue<T> *> args;
+  for (const RuntimeValue<T> &input : inputs)
+    args.push_back(&input);
+  Executor<T> executor(observer);
+  return executor.callFunction(func.value, args, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Reevaluator
+//===----------------------------------------------------------------------===//
+
+template <typename T>
+ref::Result<Reevaluator<T>>
+Reevaluator<T>::create(const Interpreter &interpreter, llvm::StringRef name,
+                       std::vector<RuntimeValue<T>> inputs,
+                       std::vector<unsigned> wanted) {
+  ref::Result<mlir::func::FuncOp> func =
+      interpreter.checkInputs(name, llvm::ArrayRef<RuntimeValue<T>>(inputs));
+  if (!func.ok())
+    return ref::Error{func.error};
+  std::string where = "@" + name.str() + ": ";
+  if (func.value.isExternal() || !llvm::hasSingleElement(func.value.getBody()))
+    return ref::Error{where + "re-evaluation needs a body of one block"};
+  mlir::Block &block = func.value.getBody().front();
+  Operation *terminator = &block.back();
+  if (!isReturnLike(*terminator))
+    return opError(terminator, "a block must end in func.return");
+  for (unsigned index : wanted)
+    if (index >= terminator->getNumOperands())
+      return ref::Error{where + "has no result #" + std::to_string(index)};
+
+  Reevaluator<T> r;
+  r.func = func.value;
+  r.wanted = std::move(wanted);
+  // The slice: the ops the wanted results depend on, found backwards from
+  // the terminator's operands.
+  llvm::DenseSet<mlir::Value> needed;
+  for (unsigned index : r.wanted)
+    needed.insert(terminator->getOperand(index));
+  for (Operation &op : llvm::reverse(block.without_terminator())) {
+    if (llvm::none_of(op.getResults(),
+                      [&](mlir::Value v) { return needed.contains(v); }))
+      continue;
+    r.slice.push_back(&op);
+    needed.insert(op.operand_begin(), op.operand_end());
+  }
+  std::reverse(r.slice.begin(), r.slice.end());
+
+  // The first run, keeping every value of the slice.
+  for (auto [arg, input] : llvm::zip_equal(block.getArguments(), inputs))
+    r.base.try_emplace(arg, std::move(input));
+  OpObserver<T> noObserver;
+  Executor<T> executor(noObserver);
+  llvm::SmallVector<const RuntimeValue<T> *, 8> operands;
+  for (Operation *op : r.slice) {
+    operands.clear();
+    for (mlir::Value v : op->getOperands())
+      operands.push_back(&r.base.find(v)->second);
+    ref::Result<Values<T>> results = executor.runOp(*op, operands, 0);
+    if (!results.ok())
+      return ref::Error{results.error};
+    for (auto [result, value] :
+         llvm::zip_equal(op->getResults(), results.value))
+      r.base.try_emplace(result, std::move(value));
+  }
+  for (unsigned index : r.wanted)
+    r.baseResults.push_back(r.base.find(terminator->getOperand(index))->second);
+  return r;
+}
+
+template <typename T>
+ref::Result<std::vector<RuntimeValue<T>>>
+Reevaluator<T>::rerun(unsigned argument, const RuntimeValue<T> &value) const {
+  // Op handles are values; a copy gives the non-const one accessors need.
+  mlir::func::FuncOp func = this->func;
+  mlir::Block &block = func.getBody().front();
+  std::string where = "@" + func.getSymName().str() + ": ";
+  if (argument >= block.getNumArguments())
+    return ref::Error{where + "has no argument #" + std::to_string(argument)};
+  mlir::BlockArgument arg = block.getArgument(argument);
+  std::string mismatch = checkType(value, arg.getType());
+  if (!mismatch.empty())
+    return ref::Error{where + "argument #" + std::to_string(argument) + " " +
+                      mismatch};
+  // Values that differ from the first run's; the rest are read from it.
+  llvm::DenseMap<mlir::Value, const RuntimeValue<T> *> changed;
+  std::vector<std::unique_ptr<RuntimeValue<T>>> owned;
+  changed[arg] = &value;
+  auto lookup = [&](mlir::Value v) {
+    auto it = changed.find(v);
+    return it != changed.end() ? it->second : &base.find(v)->second;
+  };
+  OpObserver<T> noObserver;
+  Executor<T> executor(noObserver);
+  llvm::SmallVector<const RuntimeValue<T> *, 8> operands;
+  for (Operation *op : slice) {
+    if (llvm::none_of(op->getOperands(),
+                      [&](mlir::Value v) { return changed.contains(v); }))
+      continue;
+    operands.clear();
+    for (mlir::Value v : op->getOperands())
+      operands.push_back(lookup(v));
+    ref::Result<Values<T>> results = executor.runOp(*op, operands, 0);
+    if (!results.ok())
+      return ref::Error{results.error};
+    for (auto [result, v] : llvm::zip_equal(op->getResults(), results.value)) {
+      owned.push_back(std::make_unique<RuntimeValue<T>>(std::move(v)));
+      changed[result] = owned.back().get();
+    }
+  }
+  std::vector<RuntimeValue<T>> results;
+  for (unsigned index : wanted)
+    results.push_back(*lookup(block.getTerminator()->getOperand(index)));
+  return results;
+}
+
+template class kiln::interp::Reevaluator<float>;
+template class kiln::interp::Reevaluator<double>;
 
 template ref::Result<std::vector<RuntimeValue<float>>>
 Interpreter::run(llvm::StringRef, llvm::ArrayRef<RuntimeValue<float>>,
@@ -803,3 +940,9 @@ Interpreter::run(llvm::StringRef, llvm::ArrayRef<RuntimeValue<float>>,
 template ref::Result<std::vector<RuntimeValue<double>>>
 Interpreter::run(llvm::StringRef, llvm::ArrayRef<RuntimeValue<double>>,
                  const OpObserver<double> &) const;
+template ref::Result<mlir::func::FuncOp>
+Interpreter::checkInputs(llvm::StringRef,
+                         llvm::ArrayRef<RuntimeValue<float>>) const;
+template ref::Result<mlir::func::FuncOp>
+Interpreter::checkInputs(llvm::StringRef,
+                         llvm::ArrayRef<RuntimeValue<double>>) const;

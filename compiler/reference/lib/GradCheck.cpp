@@ -23,8 +23,24 @@ std::string GradCheckReport::describe() const {
   os << "max relative error " << maxRelError << " over " << checked
      << " elements; worst at flat index " << worstIndex << ": analytic "
      << analytic << ", numeric " << numeric;
+  if (fivePoint > 0)
+    os << "; " << fivePoint << " compared with five-point differences";
+  if (kinks > 0)
+    os << "; " << kinks << " skipped at kinks (" << kinksMatchingOneSide
+       << " matching a one-sided difference), worst at flat index "
+       << worstKinkIndex << ": analytic " << kinkAnalytic << ", central "
+       << kinkNumeric << ", forward " << kinkForward << ", backward "
+       << kinkBackward;
   return os.str();
 }
+
+namespace {
+/// The share of GradCheckOptions::kinkTolerance above which a central
+/// difference's error gets an element examined: its truncation error
+/// (h^2 f'''/6) may be near the tolerance on a strongly curved loss, and
+/// the five-point difference then gives a comparison well clear of it.
+constexpr double kExamineShare = 0.1;
+} // namespace
 
 template <typename T>
 GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
@@ -50,27 +66,43 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
   std::vector<int64_t> indices;
   int64_t n = x.size();
   int64_t count = options.maxChecked > 0 ? std::min(options.maxChecked, n) : n;
-  for (int64_t k = 0; k < count; ++k)
-    indices.push_back(k * n / count);
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t begin = k * n / count, end = (k + 1) * n / count;
+    int64_t pick = begin;
+    if (options.largestInStripe)
+      for (int64_t i = begin + 1; i < end; ++i)
+        if (std::abs(analytic[i]) > std::abs(analytic[pick]))
+          pick = i;
+    indices.push_back(pick);
+  }
 
-  std::vector<double> numeric;
+  // f at `probe` with element i set to x[i] + offset (in T).
   Tensor<T> probe = x;
+  auto at = [&](int64_t i, double offset, double &stepTaken) {
+    T moved = static_cast<T>(x[i] + offset);
+    stepTaken = static_cast<double>(moved) - static_cast<double>(x[i]);
+    probe[i] = moved;
+    double f = objective(probe);
+    probe[i] = x[i];
+    return f;
+  };
+  auto notFinite = [&](int64_t i) {
+    report.error = "objective is not finite when element " +
+                   std::to_string(i) + " is perturbed";
+  };
+
+  std::vector<double> numeric, fPlus, fMinus;
   for (int64_t i : indices) {
-    T original = x[i];
-    T plus = static_cast<T>(original + options.step);
-    T minus = static_cast<T>(original - options.step);
-    probe[i] = plus;
-    double fPlus = objective(probe);
-    probe[i] = minus;
-    double fMinus = objective(probe);
-    probe[i] = original;
-    if (!std::isfinite(fPlus) || !std::isfinite(fMinus)) {
-      report.error = "objective is not finite when element " +
-                     std::to_string(i) + " is perturbed";
+    double up, down;
+    double plus = at(i, options.step, up);
+    double minus = at(i, -options.step, down);
+    if (!std::isfinite(plus) || !std::isfinite(minus)) {
+      notFinite(i);
       return report;
     }
-    numeric.push_back((fPlus - fMinus) /
-                      (static_cast<double>(plus) - static_cast<double>(minus)));
+    numeric.push_back((plus - minus) / (up - down));
+    fPlus.push_back(plus);
+    fMinus.push_back(minus);
   }
 
   double largest = 0;
@@ -78,13 +110,61 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
     largest = std::max({largest, std::abs(numeric[k]),
                         std::abs(static_cast<double>(analytic[indices[k]]))});
   double floor = options.floorFraction * largest;
+  // |p - q| relative to the larger of the two, or to the floor.
+  auto relative = [&](double p, double q) {
+    double scale = std::max({std::abs(p), std::abs(q), floor});
+    return scale > 0 ? std::abs(p - q) / scale : 0.0;
+  };
+
+  double f0 = std::numeric_limits<double>::quiet_NaN();
+  double kinkError = -1;
   for (size_t k = 0; k < indices.size(); ++k) {
-    double a = analytic[indices[k]], d = numeric[k];
-    double scale = std::max({std::abs(a), std::abs(d), floor});
-    double relError = scale > 0 ? std::abs(a - d) / scale : 0.0;
+    int64_t i = indices[k];
+    double a = analytic[i];
+    double d = numeric[k];
+    double relError = relative(a, d);
+    if (options.kinkTolerance > 0 &&
+        relError >= kExamineShare * options.kinkTolerance) {
+      if (std::isnan(f0))
+        f0 = objective(x);
+      double up2, down2;
+      double plus2 = at(i, 2 * options.step, up2);
+      double minus2 = at(i, -2 * options.step, down2);
+      if (!std::isfinite(f0) || !std::isfinite(plus2) ||
+          !std::isfinite(minus2)) {
+        notFinite(i);
+        return report;
+      }
+      // Second-order one-sided differences on the nominal step: in float
+      // the steps taken differ from it by a rounding (about 1e-6 of it),
+      // far below float's tolerance.
+      double h = options.step;
+      double forward = (-3 * f0 + 4 * fPlus[k] - plus2) / (2 * h);
+      double backward = (3 * f0 - 4 * fMinus[k] + minus2) / (2 * h);
+      if (relative(forward, backward) >= options.kinkTolerance) {
+        ++report.kinks;
+        if (std::min(relative(a, forward), relative(a, backward)) <
+            options.kinkTolerance)
+          ++report.kinksMatchingOneSide;
+        if (relError > kinkError) {
+          kinkError = relError;
+          report.worstKinkIndex = i;
+          report.kinkAnalytic = a;
+          report.kinkNumeric = d;
+          report.kinkForward = forward;
+          report.kinkBackward = backward;
+        }
+        continue;
+      }
+      // Smooth: the five-point difference, whose error is O(h^4) where the
+      // central one's is O(h^2), tells a curved loss from a wrong gradient.
+      d = (8 * (fPlus[k] - fMinus[k]) - (plus2 - minus2)) / (12 * h);
+      relError = relative(a, d);
+      ++report.fivePoint;
+    }
     if (!(relError <= report.maxRelError) || report.worstIndex < 0) {
       report.maxRelError = relError;
-      report.worstIndex = indices[k];
+      report.worstIndex = i;
       report.analytic = a;
       report.numeric = d;
     }

@@ -27,3 +27,51 @@
 // M5: tolerance 1e-06: all gradients match
 // M5FLOAT-COUNT-10: gradient {{.*}}: ok
 // M5FLOAT: tolerance 0.001: all gradients match
+
+// Tests the same in double for report 004 Model 4 as kilnc derives it
+// (four convs and six BatchNorms in training mode, max pools, dropout fixed
+// by the seed, L2 on the convs): every one of its 26 parameters matches,
+// elements where a relu or max pool switches within two steps skipped and
+// counted (at most a tenth), the rest compared with central or, where those
+// are off by a tenth of the tolerance, five-point differences.
+// RUN: kilnc %kiln_src/models/report004-model4.kiln --emit=train-mlir \
+// RUN:   > %t.m4.mlir
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=1 --batch=2 \
+// RUN:   --type=f64 --check-gradients --max-checked=5 \
+// RUN:   | FileCheck %s --check-prefix=M4
+// M4-COUNT-26: gradient {{.*}}: ok
+// M4: tolerance 1e-06: all gradients match; worst relative error {{.*}} over 130 elements, [[KINKS:[0-9]+]] skipped at kinks
+
+// Tests that a wrong derivative rule is reported: the L2 penalty's gradient
+// of the first kernel doubled (off by 3e-5 of that gradient) and the first
+// max pool's gradient routed by the wrong tensor's maxima.
+// RUN: sed 's/l2_penalty_grad %arg4 {scale = 1.000000e-03/l2_penalty_grad %arg4 {scale = 2.000000e-03/' \
+// RUN:   %t.m4.mlir | not kiln-ref - --func=train_step --random-seed=1 \
+// RUN:   --batch=2 --type=f64 --check-gradients --max-checked=5 \
+// RUN:   --check-param=conv2d/kernel --check-param=conv2d/bias \
+// RUN:   | FileCheck %s --check-prefix=BADL2
+// BADL2: gradient conv2d/kernel: FAILED
+// BADL2: gradient conv2d/bias: ok
+// BADL2: tolerance 1e-06: gradients differ
+// BADL2: conv2d/kernel: an element not at a kink disagrees
+// RUN: sed 's/max_pool2d_grad \(%[0-9]*\), %output_0/max_pool2d_grad \1, %2/' \
+// RUN:   %t.m4.mlir | not kiln-ref - --func=train_step --random-seed=1 \
+// RUN:   --batch=2 --type=f64 --check-gradients --max-checked=5 \
+// RUN:   --check-param=conv2d_1/kernel --check-param=conv2d_2/kernel \
+// RUN:   | FileCheck %s --check-prefix=BADPOOL
+// BADPOOL: gradient conv2d_1/kernel: FAILED
+// BADPOOL: gradient conv2d_2/kernel: ok
+// BADPOOL: conv2d_1/kernel: an element not at a kink disagrees
+
+// Tests that elements skipped at kinks are real disagreements of the
+// central differences, and that too many of them fail the check: at seed 2
+// two of the first bias's five elements are at kinks.
+// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=2 --batch=2 \
+// RUN:   --type=f64 --check-gradients --max-checked=5 \
+// RUN:   --check-param=conv2d/bias | FileCheck %s --check-prefix=KINK
+// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=2 --batch=2 \
+// RUN:   --type=f64 --check-gradients --max-checked=5 --kinks=false \
+// RUN:   --check-param=conv2d/bias | FileCheck %s --check-prefix=NOKINK
+// KINK: gradient conv2d/bias: ok, {{.*}}; 2 skipped at kinks
+// KINK: 2 of 5 elements are at kinks, more than the share 0.1 allowed
+// NOKINK: gradient conv2d/bias: FAILED

@@ -59,10 +59,31 @@ struct TrainStepCheck {
   /// The parameters to check, by `kiln.name` (or "argument #i"); empty
   /// checks every parameter an optimizer op updates.
   std::vector<std::string> only;
+  /// The largest share of all elements checked that judge() lets be
+  /// skipped at kinks. Kinks are rare at a small step (each is a relu or a
+  /// max-pool choice switching within 2h), so many of them mean the step is
+  /// too large or the check sees little.
+  double maxKinkFraction = 0.1;
+};
+
+/// What judge() concludes from the reports of one check.
+struct TrainStepVerdict {
+  bool passed = false;
+  /// Totals over every parameter checked.
+  int64_t checked = 0;
+  int64_t kinks = 0;
+  int64_t kinksMatchingOneSide = 0;
+  /// The largest relative error of an element not skipped at a kink.
+  double worstRelError = 0;
+  /// Why the check failed (one line per reason); empty when it passed.
+  std::string reasons;
 };
 
 /// Settings that keep the comparison's own error well under the tolerance
-/// for gradients in T and differences in `precision`:
+/// for gradients in T and differences in `precision`. Every setting checks
+/// in each of maxChecked stripes the element with the largest gradient and
+/// examines disagreeing elements for kinks at T's tolerance
+/// (ref::GradCheckOptions::largestInStripe and kinkTolerance):
 /// - double: step 1e-5 (truncation and rounding both near 1e-10), elements
 ///   under 1e-3 of the largest compared against that floor;
 /// - float, Same: step 1e-2 (a float loss's rounding noise is about
@@ -77,10 +98,21 @@ TrainStepCheck defaultTrainStepCheck(
 /// The tolerance the checks are held to: 1e-6 for double, 1e-3 for float.
 template <typename T> double gradientTolerance();
 
+/// Whether one parameter's check passes: it ran, at least one element was
+/// compared without a kink, and no such element is off by `tolerance`.
+bool parameterPasses(const ParamGradientReport &report, double tolerance);
+
+/// The verdict on a whole check: every parameter passes, and at most
+/// `maxKinkFraction` of all elements checked were skipped at kinks.
+TrainStepVerdict judge(const std::vector<ParamGradientReport> &reports,
+                       double tolerance, double maxKinkFraction);
+
 /// Runs `function` once on `inputs` in T to collect the gradient applied to
 /// each parameter argument, then compares each with central differences of
 /// the loss as that parameter is perturbed, one element at a time (or
-/// `check.differences.maxChecked` spread over it). Fails when the function
+/// `check.differences.maxChecked` spread over it). The loss is re-evaluated
+/// with a Reevaluator: only the ops between the perturbed parameter and the
+/// loss run again. Fails when the function
 /// does not run, the loss is not rank 0, no argument is updated by an
 /// optimizer op, or `check.only` names a parameter that is not updated.
 template <typename T>

@@ -26,9 +26,11 @@
 
 #include "kiln/Interpreter/Value.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <functional>
@@ -98,9 +100,55 @@ public:
 
   mlir::ModuleOp getModule() const { return module; }
 
+  /// Function `name`, once `inputs` fit its signature; else why not.
+  template <typename T>
+  ref::Result<mlir::func::FuncOp>
+  checkInputs(llvm::StringRef name,
+              llvm::ArrayRef<RuntimeValue<T>> inputs) const;
+
 private:
   mlir::ModuleOp module;
   std::string verifyError;
+};
+
+/// Runs one function many times with a single argument changed at a time,
+/// executing only the ops that depend on that argument and lead to the
+/// results asked for; every other value comes from a first run on the
+/// original inputs. Finite differences evaluate a training step's loss
+/// hundreds of times with one parameter perturbed: a perturbed last-layer
+/// weight then re-runs the last layers of the forward pass, and nothing of
+/// the backward pass or the updates (which the loss does not depend on).
+/// Ops are functions of their operands and attributes (dropout's mask comes
+/// from its seed, stream and the step operand), so rerun() returns what
+/// Interpreter::run would, bit for bit. Ops of the function's own block are
+/// the unit: a kiln.kernel or func.call re-runs whole. It keeps every value
+/// the wanted results depend on, so it holds one forward pass in memory.
+template <typename T> class Reevaluator {
+public:
+  /// Runs `name` on `inputs` (checked against its signature) for its
+  /// results numbered `wanted`, keeping the values they depend on.
+  static ref::Result<Reevaluator>
+  create(const Interpreter &interpreter, llvm::StringRef name,
+         std::vector<RuntimeValue<T>> inputs, std::vector<unsigned> wanted);
+
+  /// The wanted results on the original inputs, in the order asked for.
+  const std::vector<RuntimeValue<T>> &originalResults() const {
+    return baseResults;
+  }
+
+  /// The wanted results with argument `argument` replaced by `value` (which
+  /// must fit its type) and every other argument as first given.
+  ref::Result<std::vector<RuntimeValue<T>>>
+  rerun(unsigned argument, const RuntimeValue<T> &value) const;
+
+private:
+  mlir::func::FuncOp func;
+  std::vector<unsigned> wanted;
+  /// The ops the wanted results depend on, in execution order.
+  std::vector<mlir::Operation *> slice;
+  /// The first run's value of every argument and slice result.
+  llvm::DenseMap<mlir::Value, RuntimeValue<T>> base;
+  std::vector<RuntimeValue<T>> baseResults;
 };
 
 /// The most nested func.call frames a run may open, so a recursive function

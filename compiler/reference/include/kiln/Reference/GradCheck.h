@@ -39,6 +39,32 @@ struct GradCheckOptions {
   /// finite-difference noise is absolute (it scales with |f|, not with the
   /// element), so a near-zero entry's own relative error is meaningless.
   double floorFraction = 1e-2;
+  /// With maxChecked, check in each of maxChecked equal stripes of the
+  /// tensor the element whose analytic gradient is largest in magnitude,
+  /// instead of the stripe's first: so a sample of a layer's weights does
+  /// not land on elements whose gradient is exactly zero (inputs dropped
+  /// by dropout, units a relu switched off), which agree trivially.
+  bool largestInStripe = false;
+  /// When positive, an element whose central difference is off by a tenth
+  /// of this relative error or more is examined further: the objective is
+  /// also evaluated at x and x +- 2h.
+  /// - Kink: when the second-order one-sided differences
+  ///   F = (-3f(x) + 4f(x+h) - f(x+2h)) / 2h and
+  ///   B = (3f(x) - 4f(x-h) + f(x-2h)) / 2h differ by this relative error
+  ///   or more, the objective is not smooth within 2h of x (a relu or a
+  ///   max-pool choice switches there) and the element is skipped at a
+  ///   kink instead of compared. Where the objective is smooth, F - B is
+  ///   minus the fourth difference over 2h, about h^3 f''''/2, far below
+  ///   any tolerance; at a kink it is of the order of the slope's jump.
+  ///   The test reads only the objective's values, never the analytic
+  ///   gradient, so no wrong gradient can make an element a kink.
+  /// - Otherwise the element is compared with the five-point difference
+  ///   (8(f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h, whose error is
+  ///   O(h^4) where the central one's is h^2 f'''/6: a strongly curved
+  ///   objective (BatchNorm over a batch of 2) is then not mistaken for a
+  ///   wrong gradient, and a wrong gradient still disagrees.
+  /// 0 compares central differences only.
+  double kinkTolerance = 0;
 };
 
 /// Outcome of checkGradient.
@@ -49,8 +75,22 @@ struct GradCheckReport {
   int64_t worstIndex = -1;
   double analytic = 0;
   double numeric = 0;
-  /// How many elements were checked.
+  /// How many elements were checked (kinks included).
   int64_t checked = 0;
+  /// Elements compared with five-point instead of central differences
+  /// (see GradCheckOptions::kinkTolerance).
+  int64_t fivePoint = 0;
+  /// Elements skipped at kinks (see GradCheckOptions::kinkTolerance); they
+  /// are left out of maxRelError.
+  int64_t kinks = 0;
+  /// Of those, the elements whose analytic gradient matched one of the two
+  /// one-sided differences within kinkTolerance: the derivative on the side
+  /// of the kink x lies on, so the rule was still checked there.
+  int64_t kinksMatchingOneSide = 0;
+  /// The skipped element with the largest central-difference error, its
+  /// values and the two one-sided differences (worstKinkIndex -1: none).
+  int64_t worstKinkIndex = -1;
+  double kinkAnalytic = 0, kinkNumeric = 0, kinkForward = 0, kinkBackward = 0;
   /// Set when the check could not run (shape mismatch, objective not
   /// finite); maxRelError is then meaningless.
   std::string error;
