@@ -40,6 +40,9 @@ namespace {
 /// (h^2 f'''/6) may be near the tolerance on a strongly curved loss, and
 /// the five-point difference then gives a comparison well clear of it.
 constexpr double kExamineShare = 0.1;
+/// How much smaller the step is when an element is not smooth at the first
+/// one (see GradCheckOptions::kinkTolerance).
+constexpr double kRefine = 8;
 } // namespace
 
 template <typename T>
@@ -117,6 +120,40 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
   };
 
   double f0 = std::numeric_limits<double>::quiet_NaN();
+  // The objective's values at x +- h and x +- 2h for one element.
+  struct Stencil {
+    double h, plus, minus, plus2, minus2;
+  };
+  // Evaluates f(x +- 2h) (and f(x +- h) unless given); false when a value
+  // is not finite.
+  auto stencil = [&](int64_t i, double h, Stencil &s, bool haveInner) {
+    double taken;
+    s.h = h;
+    if (!haveInner) {
+      s.plus = at(i, h, taken);
+      s.minus = at(i, -h, taken);
+    }
+    s.plus2 = at(i, 2 * h, taken);
+    s.minus2 = at(i, -2 * h, taken);
+    return std::isfinite(s.plus) && std::isfinite(s.minus) &&
+           std::isfinite(s.plus2) && std::isfinite(s.minus2);
+  };
+  // Second-order one-sided differences on the nominal step (in float the
+  // steps taken differ from it by a rounding, about 1e-6 of it, far below
+  // float's tolerance) and the five-point central difference.
+  auto forwardOf = [&](const Stencil &s) {
+    return (-3 * f0 + 4 * s.plus - s.plus2) / (2 * s.h);
+  };
+  auto backwardOf = [&](const Stencil &s) {
+    return (3 * f0 - 4 * s.minus + s.minus2) / (2 * s.h);
+  };
+  auto fivePointOf = [&](const Stencil &s) {
+    return (8 * (s.plus - s.minus) - (s.plus2 - s.minus2)) / (12 * s.h);
+  };
+  auto smooth = [&](const Stencil &s) {
+    return relative(forwardOf(s), backwardOf(s)) < options.kinkTolerance;
+  };
+
   double kinkError = -1;
   for (size_t k = 0; k < indices.size(); ++k) {
     int64_t i = indices[k];
@@ -127,22 +164,22 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
         relError >= kExamineShare * options.kinkTolerance) {
       if (std::isnan(f0))
         f0 = objective(x);
-      double up2, down2;
-      double plus2 = at(i, 2 * options.step, up2);
-      double minus2 = at(i, -2 * options.step, down2);
-      if (!std::isfinite(f0) || !std::isfinite(plus2) ||
-          !std::isfinite(minus2)) {
+      Stencil s{options.step, fPlus[k], fMinus[k], 0, 0};
+      if (!std::isfinite(f0) || !stencil(i, s.h, s, true)) {
         notFinite(i);
         return report;
       }
-      // Second-order one-sided differences on the nominal step: in float
-      // the steps taken differ from it by a rounding (about 1e-6 of it),
-      // far below float's tolerance.
-      double h = options.step;
-      double forward = (-3 * f0 + 4 * fPlus[k] - plus2) / (2 * h);
-      double backward = (3 * f0 - 4 * fMinus[k] + minus2) / (2 * h);
-      if (relative(forward, backward) >= options.kinkTolerance) {
+      // Not smooth at h: a kink, or a curvature so strong that F - B
+      // (O(h^3)) reaches the tolerance. At h / kRefine the second falls by
+      // kRefine^3 and a kink further than 2h / kRefine from x drops out,
+      // so only kinks that close are skipped.
+      if (!smooth(s) && !stencil(i, options.step / kRefine, s, false)) {
+        notFinite(i);
+        return report;
+      }
+      if (!smooth(s)) {
         ++report.kinks;
+        double forward = forwardOf(s), backward = backwardOf(s);
         if (std::min(relative(a, forward), relative(a, backward)) <
             options.kinkTolerance)
           ++report.kinksMatchingOneSide;
@@ -158,7 +195,7 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
       }
       // Smooth: the five-point difference, whose error is O(h^4) where the
       // central one's is O(h^2), tells a curved loss from a wrong gradient.
-      d = (8 * (fPlus[k] - fMinus[k]) - (plus2 - minus2)) / (12 * h);
+      d = fivePointOf(s);
       relError = relative(a, d);
       ++report.fivePoint;
     }

@@ -209,6 +209,97 @@ TEST(TrainStepGradients, MaxCheckedAndOnlyChooseWhatIsChecked) {
                            "named 'dense/gamma'");
 }
 
+// Tests that re-running with one argument changed gives exactly what a full
+// run gives, for each parameter of a training step, and that a bad argument
+// number or value is an error.
+TEST(Reevaluator, MatchesFullRuns) {
+  LoadedModule loaded = loadInput("bn_dropout.mlir");
+  ASSERT_EQ(loaded.error, "");
+  const Interpreter &interpreter = *loaded.interpreter;
+  std::vector<RuntimeValue<double>> inputs =
+      stepInputs<double>(interpreter, 4, 3);
+  auto reevaluator =
+      Reevaluator<double>::create(interpreter, "train_step", inputs, {0, 1});
+  ASSERT_TRUE(reevaluator.ok()) << reevaluator.error;
+  auto full = interpreter.run<double>("train_step", inputs);
+  ASSERT_TRUE(full.ok()) << full.error;
+  ASSERT_EQ(reevaluator.value.originalResults().size(), 2u);
+  EXPECT_EQ(reevaluator.value.originalResults()[0].getTensor().elements(),
+            full.value[0].getTensor().elements());
+  auto sig = interpreter.signature("train_step");
+  ASSERT_TRUE(sig.ok());
+  int changed = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (sig.value.arguments[i].role != "param")
+      continue;
+    std::vector<RuntimeValue<double>> moved = inputs;
+    ref::Tensor<double> t = moved[i].getTensor();
+    for (int64_t k = 0; k < t.size(); ++k)
+      t[k] += 0.01 * static_cast<double>(k % 7 + 1);
+    moved[i] = RuntimeValue<double>(t);
+    auto expected = interpreter.run<double>("train_step", moved);
+    auto got = reevaluator.value.rerun(static_cast<unsigned>(i), moved[i]);
+    ASSERT_TRUE(expected.ok() && got.ok()) << expected.error << got.error;
+    for (unsigned r : {0u, 1u})
+      EXPECT_EQ(got.value[r].getTensor().elements(),
+                expected.value[r].getTensor().elements())
+          << "argument " << i << ", result " << r;
+    ++changed;
+  }
+  EXPECT_EQ(changed, 5);
+
+  auto bad = reevaluator.value.rerun(99, inputs[0]);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error, "@train_step: has no argument #99");
+  bad = reevaluator.value.rerun(0, RuntimeValue<double>::f32(1));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error.find("@train_step: argument #0 "), std::string::npos)
+      << bad.error;
+  auto noResult =
+      Reevaluator<double>::create(interpreter, "train_step", inputs, {99});
+  ASSERT_FALSE(noResult.ok());
+  EXPECT_EQ(noResult.error, "@train_step: has no result #99");
+}
+
+/// A parameter's report with `checked` elements, `kinks` of them skipped
+/// and `error` as the largest relative error of the others.
+ParamGradientReport reportOf(const std::string &name, int64_t checked,
+                             int64_t kinks, double error) {
+  ParamGradientReport r;
+  r.name = name;
+  r.report.checked = checked;
+  r.report.kinks = kinks;
+  r.report.maxRelError = error;
+  return r;
+}
+
+// Tests the verdict on a whole check: a disagreeing element, a parameter
+// checked only at kinks and too many kinks each fail it.
+TEST(TrainStepGradients, Judge) {
+  TrainStepVerdict v =
+      judge({reportOf("a", 10, 1, 1e-8), reportOf("b", 10, 0, 2e-7)}, 1e-6,
+            0.1);
+  EXPECT_TRUE(v.passed) << v.reasons;
+  EXPECT_EQ(v.checked, 20);
+  EXPECT_EQ(v.kinks, 1);
+  EXPECT_EQ(v.worstRelError, 2e-7);
+
+  v = judge({reportOf("a", 10, 1, 1e-8), reportOf("b", 10, 0, 2e-6)}, 1e-6,
+            0.1);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.reasons, "b: an element not at a kink disagrees\n");
+
+  v = judge({reportOf("a", 10, 0, 1e-8), reportOf("b", 2, 2, 0)}, 1e-6, 0.5);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.reasons, "b: every element checked is at a kink\n");
+
+  v = judge({reportOf("a", 10, 3, 1e-8)}, 1e-6, 0.2);
+  EXPECT_FALSE(v.passed);
+  EXPECT_EQ(v.reasons,
+            "3 of 10 elements are at kinks, more than the share 0.2 "
+            "allowed\n");
+}
+
 TEST(TrainStepGradients, Errors) {
   LoadedModule loaded = loadModule(R"(
 func.func @no_update(%w: tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>) {

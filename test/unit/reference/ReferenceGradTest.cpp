@@ -492,4 +492,109 @@ TYPED_TEST(ReferenceGrad, CheckerCatchesWrongGradient) {
                    .ok());
 }
 
+/// sum_i slope[i] * relu(x[i] - kink[i]) + x[i]^2 / 2: smooth except at
+/// each kink[i], where the slope jumps by slope[i].
+double kinked(const Tensor<double> &x, const std::vector<double> &kink,
+              const std::vector<double> &slope) {
+  double f = 0;
+  for (int64_t i = 0; i < x.size(); ++i)
+    f += slope[i] * std::max(0.0, x[i] - kink[i]) + x[i] * x[i] / 2;
+  return f;
+}
+
+// Tests the kink test: an element with a kink within 2h/8 is skipped and
+// counted (matching the one-sided difference of its side), one with a kink
+// further away is compared at the smaller step, a wrong gradient elsewhere
+// is still caught, and a wrong gradient at the kink matches neither side.
+// Without the test the kink is a disagreement.
+TEST(GradCheckKinks, KinksAreSkippedAndWrongGradientsCaught) {
+  const double h = 1e-5;
+  Tensor<double> x({4}, {0.5, -1, 2, 3});
+  // Element 0 has a kink 0.1h above it, element 1 one 0.6h above it; the
+  // others none within 2h.
+  std::vector<double> kink = {0.5 + 0.1 * h, -1 + 0.6 * h, -5, 5};
+  std::vector<double> slope = {4, 4, 4, 4};
+  auto objective = [&](const Tensor<double> &p) {
+    return kinked(p, kink, slope);
+  };
+  // x[i] below its kink: slope 0 there; element 2 is past its kink.
+  Tensor<double> right({4}, {0.5, -1, 2 + 4, 3});
+  GradCheckOptions options;
+  options.step = h;
+  options.kinkTolerance = 1e-6;
+  GradCheckReport report = checkGradient<double>(objective, x, right, options);
+  ASSERT_TRUE(report.ok()) << report.describe();
+  EXPECT_EQ(report.checked, 4);
+  EXPECT_EQ(report.kinks, 1);
+  EXPECT_EQ(report.kinksMatchingOneSide, 1);
+  EXPECT_EQ(report.worstKinkIndex, 0);
+  EXPECT_EQ(report.fivePoint, 1);
+  // At h/8 the rounding of f is about 1e-9 of the quotient.
+  EXPECT_LT(report.maxRelError, 1e-8) << report.describe();
+
+  Tensor<double> wrong = right;
+  wrong[3] *= 1 + 1e-5;
+  report = checkGradient<double>(objective, x, wrong, options);
+  EXPECT_EQ(report.kinks, 1);
+  EXPECT_EQ(report.worstIndex, 3);
+  EXPECT_GT(report.maxRelError, 5e-6);
+
+  Tensor<double> wrongAtKink = right;
+  wrongAtKink[0] += 1;
+  report = checkGradient<double>(objective, x, wrongAtKink, options);
+  EXPECT_EQ(report.kinks, 1);
+  EXPECT_EQ(report.kinksMatchingOneSide, 0);
+
+  options.kinkTolerance = 0;
+  report = checkGradient<double>(objective, x, right, options);
+  EXPECT_EQ(report.kinks, 0);
+  EXPECT_GT(report.maxRelError, 0.1);
+}
+
+// Tests that a strongly curved objective, whose central differences are off
+// by their truncation error, is compared with five-point differences, and
+// that a wrong gradient there is still caught.
+TEST(GradCheckKinks, CurvedObjectiveUsesFivePointDifferences) {
+  Tensor<double> x({2}, {0.1, 0.2});
+  auto objective = [](const Tensor<double> &p) {
+    return std::exp(20 * p[0]) + std::exp(20 * p[1]);
+  };
+  Tensor<double> gradient({2}, {20 * std::exp(2.0), 20 * std::exp(4.0)});
+  GradCheckOptions options;
+  options.step = 1e-3; // central truncation: (20h)^2 / 6, about 7e-5
+  GradCheckReport central = checkGradient<double>(objective, x, gradient,
+                                                  options);
+  EXPECT_GT(central.maxRelError, 1e-5);
+  options.kinkTolerance = 1e-6;
+  GradCheckReport fivePoint =
+      checkGradient<double>(objective, x, gradient, options);
+  EXPECT_EQ(fivePoint.fivePoint, 2);
+  EXPECT_EQ(fivePoint.kinks, 0);
+  EXPECT_LT(fivePoint.maxRelError, 1e-7) << fivePoint.describe();
+  gradient[1] *= 1 + 1e-5;
+  fivePoint = checkGradient<double>(objective, x, gradient, options);
+  EXPECT_EQ(fivePoint.worstIndex, 1);
+  EXPECT_GT(fivePoint.maxRelError, 5e-6);
+}
+
+// Tests that largestInStripe checks the element with the largest gradient
+// of each stripe: a gradient wrong only there is caught, while the
+// stripes' first elements agree.
+TEST(GradCheckKinks, LargestInStripeChoosesTheLargestGradient) {
+  Tensor<double> x({6}, {1, 2, 3, 4, 5, 6});
+  Tensor<double> c({6}, {0, 5, 0, 0, 0, 7});
+  auto objective = [&](const Tensor<double> &p) { return sumProduct(p, c); };
+  Tensor<double> wrong = c;
+  wrong[1] = 6;
+  wrong[5] = 8;
+  GradCheckOptions options;
+  options.maxChecked = 2;
+  EXPECT_LT(checkGradient<double>(objective, x, wrong, options).maxRelError,
+            1e-9);
+  options.largestInStripe = true;
+  GradCheckReport report = checkGradient<double>(objective, x, wrong, options);
+  EXPECT_EQ(report.checked, 2);
+  EXPECT_GT(report.maxRelError, 0.1);
+}
+
 } // namespace
