@@ -115,18 +115,21 @@ cl::opt<bool> timeRuns("time",
 cl::opt<bool> checkGradients(
     "check-gradients",
     cl::desc("Check the gradients the function's optimizer updates apply "
-             "against central differences of its loss (result "
-             "--loss-result), to 1e-6 relative in f64 and 1e-3 in f32. An "
-             "element whose central difference disagrees is examined for a "
-             "kink: the loss is evaluated at x and x+-2h too, and when the "
-             "second-order one-sided differences "
-             "(-3f(x)+4f(x+h)-f(x+2h))/2h and (3f(x)-4f(x-h)+f(x-2h))/2h "
-             "differ by the tolerance (they agree to O(h^3) where the loss "
-             "is smooth), a relu or max-pool switches within 2h of x and "
-             "the element is skipped at a kink; otherwise it counts as a "
-             "disagreement. The check fails when a parameter has a "
-             "disagreeing element or only kinks, or when more than "
-             "--max-kink-fraction of all elements are at kinks"),
+             "against finite differences of its loss (result --loss-result), "
+             "to 1e-6 relative in f64 and 1e-3 in f32. An element whose "
+             "central difference at h is off by a tenth of that is examined: "
+             "the loss is evaluated at x and x+-2h too, and the second-order "
+             "one-sided differences F=(-3f(x)+4f(x+h)-f(x+2h))/2h and "
+             "B=(3f(x)-4f(x-h)+f(x-2h))/2h, which agree to O(h^3) where the "
+             "loss is smooth, are compared. If they agree within the "
+             "tolerance, the element is compared with the five-point "
+             "difference (O(h^4)); if not, the test is repeated at h/8, and "
+             "an element still not smooth there (a relu or max pool switches "
+             "within 2h/8 of x) is skipped at a kink and counted. The test "
+             "reads only the loss, never the gradient. The check fails when a "
+             "parameter has an element off by the tolerance not at a kink or "
+             "only kinks, or when more than --max-kink-fraction of all "
+             "elements are at kinks"),
     cl::cat(category));
 /// Whether --check-gradients looks for kinks.
 cl::opt<bool> kinks(
@@ -162,7 +165,8 @@ cl::list<std::string> checkParams(
 /// Elements checked per parameter.
 cl::opt<int64_t> maxChecked(
     "max-checked",
-    cl::desc("Elements checked per parameter (spread evenly; 0: all)"),
+    cl::desc("Elements checked per parameter: the largest gradient of "
+             "each of this many equal stripes (0: all)"),
     cl::init(0), cl::cat(category));
 
 /// Whether `message` starts with its own "FILE:LINE:COL: error: " (from

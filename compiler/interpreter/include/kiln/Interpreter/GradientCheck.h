@@ -61,13 +61,14 @@ struct TrainStepCheck {
   std::vector<std::string> only;
   /// The largest share of all elements checked that judge() lets be
   /// skipped at kinks. Kinks are rare at a small step (each is a relu or a
-  /// max-pool choice switching within 2h), so many of them mean the step is
-  /// too large or the check sees little.
+  /// max-pool choice switching within 2h/8 of the element), so many of them
+  /// mean the step is too large or the check sees little.
   double maxKinkFraction = 0.1;
 };
 
 /// What judge() concludes from the reports of one check.
 struct TrainStepVerdict {
+  /// Whether the gradients pass (see judge()).
   bool passed = false;
   /// Totals over every parameter checked.
   int64_t checked = 0;
@@ -110,11 +111,12 @@ TrainStepVerdict judge(const std::vector<ParamGradientReport> &reports,
 /// Runs `function` once on `inputs` in T to collect the gradient applied to
 /// each parameter argument, then compares each with central differences of
 /// the loss as that parameter is perturbed, one element at a time (or
-/// `check.differences.maxChecked` spread over it). The loss is re-evaluated
-/// with a Reevaluator: only the ops between the perturbed parameter and the
-/// loss run again. Fails when the function
-/// does not run, the loss is not rank 0, no argument is updated by an
-/// optimizer op, or `check.only` names a parameter that is not updated.
+/// `check.differences.maxChecked` stripes of it), examined for kinks as
+/// ref::checkGradient describes. The loss is re-evaluated with a
+/// Reevaluator: only the ops between the perturbed parameter and the loss
+/// run again. Fails when the function does not run, the loss is not rank 0,
+/// no argument is updated by an optimizer op, or `check.only` names a
+/// parameter that is not updated.
 template <typename T>
 ref::Result<std::vector<ParamGradientReport>> checkTrainStepGradients(
     const Interpreter &interpreter, llvm::StringRef function,
