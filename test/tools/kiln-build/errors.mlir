@@ -77,7 +77,7 @@ module attributes {kiln.model = "tiny", kiln.classes = ["a", "b"],
 module attributes {kiln.model = "tiny", kiln.classes = ["a", "b"],
   kiln.training = {loss = "categorical_crossentropy", optimizer = "adam", lr = 1.0e-3 : f32,
                    beta1 = 0.9 : f32, beta2 = 0.999 : f32, epsilon = 1.0e-7 : f32, batch_size = 4 : i64,
-                   augment = {vertical_flip = true}}} {
+                   augmentation = {vertical_flip = true}}} {
   func.func @forward(%input: tensor<?x4x4x1xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
                      %w: tensor<16x2xf32> {kiln.role = "param", kiln.name = "dense/kernel", kiln.init = "glorot_uniform"})
       -> (tensor<?x2xf32> {kiln.role = "logits"}) attributes {kiln.output_activation = "softmax"} {

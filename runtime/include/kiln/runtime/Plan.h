@@ -26,7 +26,7 @@ namespace kiln {
 namespace rt {
 
 /// Version written into and required of every plan.
-constexpr uint32_t kPlanSchemaVersion = 1;
+constexpr uint32_t kPlanSchemaVersion = 2;
 
 /// What the executable expects of its plan.
 struct PlanExpectations {
@@ -56,6 +56,13 @@ std::vector<int64_t> toShape(const flatbuffers::Vector<int64_t> *dims);
 
 /// The number of classes of a plan (its class names).
 int numClasses(const fb::Plan &plan);
+
+/// The source labels the model's data keeps, class k being label
+/// selectedLabels(plan)[k]; empty when every label is its own class.
+std::vector<int32_t> selectedLabels(const fb::Plan &plan);
+
+/// Checks the selection: as many distinct labels in [0, 255] as classes.
+Status checkSelectLabels(const fb::Plan &plan);
 
 } // namespace rt
 } // namespace kiln
