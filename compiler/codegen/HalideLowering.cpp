@@ -786,8 +786,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         auto stepArgNo = dyn_cast<BlockArgument>(o.getStep());
         auto seedArgNo = dyn_cast<BlockArgument>(o.getSeed());
         if (!stepArgNo || !seedArgNo)
-          return LogicalResult(o.emitError(
-              "dropout step and seed must be kernel arguments"));
+          return LogicalResult(
+              o.emitError("dropout step and seed must be kernel arguments"));
         Expr step = kernel.args[stepArgNo.getArgNumber()].i64;
         Expr seed = kernel.args[seedArgNo.getArgNumber()].i64;
         Expr index = Halide::cast<uint32_t>(flatIndex(v, e));

@@ -388,13 +388,13 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
         auto i = dyn_cast<IntegerAttr>(a);
         if (!i)
           return module.emitError()
-                 << "kiln.training: " << key << " must list integers";
+                 << attr::kTraining << ": " << key << " must list integers";
         out.push_back(int32_t(i.getInt()));
       }
       return success();
     }
-    return module.emitError() << "kiln.training: " << key
-                              << " must be a list of integers";
+    return module.emitError()
+           << attr::kTraining << ": " << key << " must be a list of integers";
   };
   // A sub-dictionary, or null when absent; present but of another kind is
   // an error (the driver would otherwise ignore the model's set-up).
@@ -405,7 +405,7 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
     auto d = dyn_cast<DictionaryAttr>(value);
     if (!d)
       return module.emitError()
-             << "kiln.training: " << key << " must be a dictionary";
+             << attr::kTraining << ": " << key << " must be a dictionary";
     return d;
   };
   FailureOr<DictionaryAttr> s = sub(training::kLrSchedule);
@@ -427,14 +427,15 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
     else if (kind == getLrScheduleName(Kind::ExponentialDecay))
       k = fb::LrScheduleKind::ExponentialDecay;
     else if (kind != getLrScheduleName(Kind::Constant) && !kind.empty())
-      return module.emitError() << "kiln.training: unknown " << training::kLrSchedule
-                                << " kind '" << kind << "'";
-    schedule = fb::CreateLrSchedule(
-        fbb, k, num(*s, training::kFactor, 0.5),
-        int64_t(num(*s, training::kEvery, 10)),
-        num(*s, training::kDecayRate, 0.96),
-        int64_t(num(*s, training::kDecaySteps, 1000)),
-        flag(*s, training::kStaircase, false));
+      return module.emitError()
+             << attr::kTraining << ": unknown " << training::kLrSchedule
+             << " kind '" << kind << "'";
+    schedule =
+        fb::CreateLrSchedule(fbb, k, num(*s, training::kFactor, 0.5),
+                             int64_t(num(*s, training::kEvery, 10)),
+                             num(*s, training::kDecayRate, 0.96),
+                             int64_t(num(*s, training::kDecaySteps, 1000)),
+                             flag(*s, training::kStaircase, false));
   }
 
   // Early stopping and augmentation are on when their dictionary is
@@ -446,25 +447,26 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
       monitor = rt::monitorName(rt::Monitor::ValLoss);
     if (!rt::parseMonitor(monitor))
       return module.emitError()
-             << "kiln.training: early stopping cannot monitor '" << monitor
-             << "'";
-    early = fb::CreateEarlyStopping(
-        fbb, fbb.CreateString(monitor), num(*e, training::kMinDelta, 0),
-        int(num(*e, training::kPatience, 0)),
-        flag(*e, training::kRestoreBest, false));
+             << attr::kTraining << ": early stopping cannot monitor '"
+             << monitor << "'";
+    early = fb::CreateEarlyStopping(fbb, fbb.CreateString(monitor),
+                                    num(*e, training::kMinDelta, 0),
+                                    int(num(*e, training::kPatience, 0)),
+                                    flag(*e, training::kRestoreBest, false));
   }
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
   if (*a && flag(*a, training::kEnabled, true)) {
     if (flag(*a, training::kVerticalFlip, false))
-      return module.emitError("kiln.training: the runtime has no vertical "
-                              "flip augmentation");
+      return module.emitError()
+             << attr::kTraining
+             << ": the runtime has no vertical flip augmentation";
     std::vector<int32_t> classes;
     if (failed(ints(*a, training::kClasses, classes)))
       return failure();
     int64_t copies = int64_t(num(*a, training::kCopies, 0));
     if (copies < 0)
-      return module.emitError() << "kiln.training: " << training::kCopies
+      return module.emitError() << attr::kTraining << ": " << training::kCopies
                                 << " must not be negative";
     // The language has one shift for both directions and Keras' default
     // fill (nearest); the plan keeps the runtime's full set.
@@ -614,7 +616,8 @@ FailureOr<Plans> driver::buildPlans(ModuleOp module, const PlanInfo &info) {
 
   auto activation =
       (*forward)->getAttrOfType<StringAttr>(attr::kOutputActivation);
-  bool probabilities = activation && activation.getValue() == outputActivation::kSoftmax;
+  bool probabilities =
+      activation && activation.getValue() == outputActivation::kSoftmax;
   FailureOr<std::vector<uint8_t>> trainBytes =
       writePlan(module, info, persistent, inputShape, probabilities, inferPlan,
                 &trainPlan);

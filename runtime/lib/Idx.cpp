@@ -221,10 +221,9 @@ Status loadIdxDataset(const std::string &imagesPath,
                                  std::to_string(d[0]) + " images");
   if (!selectLabels.empty() &&
       selectLabels.size() != static_cast<size_t>(numClasses))
-    return Status::error("the model selects " +
-                         std::to_string(selectLabels.size()) +
-                         " labels but has " + std::to_string(numClasses) +
-                         " classes");
+    return Status::error(
+        "the model selects " + std::to_string(selectLabels.size()) +
+        " labels but has " + std::to_string(numClasses) + " classes");
   // The class of each byte label: its position in the selection, -1 when
   // it is not selected; without a selection, the label itself if in range.
   std::array<int32_t, 256> classOf;

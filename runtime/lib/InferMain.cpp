@@ -128,10 +128,10 @@ Status classifyFiles(Session &session, const InferOptions &opt,
 Status evaluateIdx(Session &session, const InferOptions &opt,
                    const IdxFilePair &files) {
   Dataset data;
-  if (Status s = loadIdxDataset(files.images, files.labels, session.height(),
-                                session.width(), session.channels(),
-                                session.classes(), data,
-                                selectedLabels(session.plan()));
+  if (Status s =
+          loadIdxDataset(files.images, files.labels, session.height(),
+                         session.width(), session.channels(), session.classes(),
+                         data, selectedLabels(session.plan()));
       !s)
     return s;
   keepFirst(data, opt.limit);

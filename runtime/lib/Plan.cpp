@@ -179,9 +179,9 @@ Status checkSelectLabels(const fb::Plan &plan) {
   for (int32_t l : select) {
     // IDX label files hold one byte per label.
     if (l < 0 || l > 255 || seen[l])
-      return Status::error("plan selects label " + std::to_string(l) +
-                           (l < 0 || l > 255 ? ", which no IDX file has"
-                                             : " twice"));
+      return Status::error(
+          "plan selects label " + std::to_string(l) +
+          (l < 0 || l > 255 ? ", which no IDX file has" : " twice"));
     seen[l] = true;
   }
   return Status::ok();

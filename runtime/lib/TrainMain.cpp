@@ -226,10 +226,9 @@ Status Trainer::loadData() {
   // keeps, so a limit gives that many training images whatever the select.
   std::vector<int32_t> select = selectedLabels(session.plan());
   Dataset all;
-  if (Status s = loadIdxDataset(trainFiles.images, trainFiles.labels,
-                                session.height(), session.width(),
-                                session.channels(), session.classes(), all,
-                                select);
+  if (Status s = loadIdxDataset(
+          trainFiles.images, trainFiles.labels, session.height(),
+          session.width(), session.channels(), session.classes(), all, select);
       !s)
     return s;
   keepFirst(all, opt.limit);
@@ -249,10 +248,10 @@ Status Trainer::loadData() {
 
   data.haveTest = !opt.noTest;
   if (data.haveTest) {
-    if (Status s = loadIdxDataset(
-            testFiles.images, testFiles.labels, session.height(),
-            session.width(), session.channels(), session.classes(), data.test,
-            select);
+    if (Status s =
+            loadIdxDataset(testFiles.images, testFiles.labels, session.height(),
+                           session.width(), session.channels(),
+                           session.classes(), data.test, select);
         !s)
       return s;
     keepFirst(data.test, opt.testLimit);

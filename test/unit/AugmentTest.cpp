@@ -268,8 +268,8 @@ TEST(Augment, TwoAugmentedCopiesDiffer) {
   ASSERT_TRUE(addAugmentedCopies(two, cfg, 5, 2));
   EXPECT_EQ(two.count, 7);
   EXPECT_EQ(two.labels, (std::vector<int32_t>{0, 1, 1, 1, 1, 1, 1}));
-  EXPECT_TRUE(std::equal(one.images.begin(), one.images.end(),
-                         two.images.begin()));
+  EXPECT_TRUE(
+      std::equal(one.images.begin(), one.images.end(), two.images.begin()));
   // Copies 0 and 1 of sample 1 are images 3 and 5.
   EXPECT_FALSE(std::equal(two.image(3), two.image(3) + 64, two.image(5)));
   EXPECT_FALSE(addAugmentedCopies(two, cfg, 5, 0));

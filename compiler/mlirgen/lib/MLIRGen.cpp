@@ -372,10 +372,10 @@ LogicalResult Generator::emitLayer(unsigned index) {
   case LayerKind::Dropout: {
     uint64_t stream = rng::streamId(rng::StreamKind::Dropout,
                                     static_cast<uint32_t>(l.dropoutStream));
-    out = b.create<DropoutOp>(at, input(), step, seed,
-                              static_cast<float>(l.rate),
-                              static_cast<int64_t>(stream))
-              .getOutput();
+    out =
+        b.create<DropoutOp>(at, input(), step, seed, static_cast<float>(l.rate),
+                            static_cast<int64_t>(stream))
+            .getOutput();
     break;
   }
   case LayerKind::Flatten:
@@ -460,8 +460,9 @@ OwningOpRef<ModuleOp> Generator::run() {
   auto forward = b.create<func::FuncOp>(modelLoc, fn::kForward,
                                         b.getFunctionType(argTypes, {}));
   forward->setAttr(attr::kOutputActivation,
-                   b.getStringAttr(net.outputSoftmax ? outputActivation::kSoftmax
-                                                     : outputActivation::kLinear));
+                   b.getStringAttr(net.outputSoftmax
+                                       ? outputActivation::kSoftmax
+                                       : outputActivation::kLinear));
   Block *entry = forward.addEntryBlock();
   for (auto [i, attrs] : llvm::enumerate(argAttrs)) {
     forward.setArgAttrs(i, attrs);

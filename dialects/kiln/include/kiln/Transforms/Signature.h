@@ -192,9 +192,9 @@ struct ForwardSignature {
 };
 
 /// Checks @forward against the contract (one input, one i64 step, at most
-/// one i64 seed, params and state with static shapes, results: the logits then one updated value
-/// per state argument of the same type) and returns its roles; reports what
-/// is wrong at @forward's location otherwise.
+/// one i64 seed, params and state with static shapes, results: the logits then
+/// one updated value per state argument of the same type) and returns its
+/// roles; reports what is wrong at @forward's location otherwise.
 mlir::FailureOr<ForwardSignature> analyzeForward(mlir::func::FuncOp forward);
 
 /// The function `name` of `module`; reports an error at the module's
