@@ -159,7 +159,7 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
   std::printf("%s\nConfusion matrix (rows: true class, columns: "
               "predicted):\n%s",
               formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(eval.confusion).c_str());
+              formatConfusionMatrix(eval.confusion, session.classNames()).c_str());
   return Status::ok();
 }
 

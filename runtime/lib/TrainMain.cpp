@@ -444,7 +444,7 @@ Status Trainer::testReport() {
   std::printf("%s\nConfusion matrix (rows: true class, columns: "
               "predicted):\n%s",
               formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(test.confusion).c_str());
+              formatConfusionMatrix(test.confusion, session.classNames()).c_str());
   if (!opt.reportJson.empty())
     return writeFileAtomically(opt.reportJson, "report",
                                evaluationJson(session.modelName(),
