@@ -51,6 +51,8 @@ struct Persistent {
   fb::PersistentRole role;
   std::vector<int64_t> shape;
   std::string init;
+  /// kiln.init_args (may be null): the initialiser's kind and arguments.
+  DictionaryAttr initArgs;
   float l1 = 0, l2 = 0;
 };
 
@@ -111,10 +113,26 @@ LogicalResult readPersistent(func::FuncOp fn, std::vector<Persistent> &out) {
         return fn.emitError() << "persistent tensor '" << p.name
                               << "' must have a static shape";
     auto init = fn.getArgAttrOfType<StringAttr>(i, attr::kInit);
-    p.init = init ? init.str() : "zeros";
-    if (!rt::parseInitializer(p.init))
-      return fn.emitError() << "persistent tensor '" << p.name
-                            << "' has unknown initialiser '" << p.init << "'";
+    p.init = init ? init.str() : rt::initializerName(rt::Initializer::Zeros);
+    p.initArgs = fn.getArgAttrOfType<DictionaryAttr>(i, attr::kInitArgs);
+    // The runtime draws a named initialiser by its name, any other from
+    // its arguments; refuse here what it could not draw.
+    if (!rt::parseInitializer(p.init)) {
+      rt::InitArgs args;
+      if (!p.initArgs)
+        return fn.emitError() << "persistent tensor '" << p.name
+                              << "' has unknown initialiser '" << p.init << "'";
+      auto text = [&](StringRef key) {
+        auto s = p.initArgs.getAs<StringAttr>(key);
+        return s ? s.str() : std::string();
+      };
+      if (rt::Status s =
+              rt::parseInitArgs(text(initArgs::kKind), text(initArgs::kMode),
+                                text(initArgs::kDistribution), args);
+          !s)
+        return fn.emitError()
+               << "persistent tensor '" << p.name << "': " << s.message();
+    }
     if (auto l1 = numberAttr(fn.getArgAttr(i, attr::kL1)))
       p.l1 = float(*l1);
     if (auto l2 = numberAttr(fn.getArgAttr(i, attr::kL2)))
@@ -520,9 +538,28 @@ writePlan(ModuleOp module, const PlanInfo &info,
   for (const Persistent &p : persistent) {
     if (!train && p.role == fb::PersistentRole::Slot)
       continue;
+    flatbuffers::Offset<fb::InitArgs> initArgs;
+    if (p.initArgs) {
+      auto num = [&](StringRef key, double fallback) {
+        return numberAttr(p.initArgs.get(key)).value_or(fallback);
+      };
+      auto text = [&](StringRef key) {
+        auto s = p.initArgs.getAs<StringAttr>(key);
+        return fbb.CreateString(s ? s.str() : std::string());
+      };
+      auto kind = text(initArgs::kKind);
+      auto mode = text(initArgs::kMode);
+      auto distribution = text(initArgs::kDistribution);
+      initArgs = fb::CreateInitArgs(
+          fbb, kind, num(initArgs::kValue, 0), num(initArgs::kMinval, 0),
+          num(initArgs::kMaxval, 0), num(initArgs::kMean, 0),
+          num(initArgs::kStddev, 0), num(initArgs::kScale, 1), mode,
+          distribution, int64_t(num(initArgs::kFanIn, 1)),
+          int64_t(num(initArgs::kFanOut, 1)));
+    }
     tensors.push_back(fb::CreatePersistent(
         fbb, fbb.CreateString(p.name), p.role, fbb.CreateVector(p.shape),
-        fbb.CreateString(p.init), p.l1, p.l2));
+        fbb.CreateString(p.init), p.l1, p.l2, initArgs));
   }
   std::vector<flatbuffers::Offset<flatbuffers::String>> classes;
   if (auto names = module->getAttrOfType<ArrayAttr>(attr::kClasses)) {

@@ -159,6 +159,28 @@ int numClasses(const fb::Plan &plan) {
   return static_cast<int>(plan.class_names()->size());
 }
 
+Status initArgsOf(const fb::Persistent &tensor, InitArgs &out) {
+  const fb::InitArgs *a = tensor.init_args();
+  if (!a)
+    return Status::error("has no initialiser arguments");
+  auto text = [](const flatbuffers::String *s) {
+    return s ? s->str() : std::string();
+  };
+  if (Status s = parseInitArgs(a->kind()->str(), text(a->mode()),
+                               text(a->distribution()), out);
+      !s)
+    return s;
+  out.value = a->value();
+  out.minval = a->minval();
+  out.maxval = a->maxval();
+  out.mean = a->mean();
+  out.stddev = a->stddev();
+  out.scale = a->scale();
+  out.fans.in = static_cast<double>(a->fan_in());
+  out.fans.out = static_cast<double>(a->fan_out());
+  return Status::ok();
+}
+
 std::vector<int32_t> selectedLabels(const fb::Plan &plan) {
   const fb::Training *training = plan.training();
   const fb::DataSource *data = training ? training->data() : nullptr;
@@ -228,10 +250,17 @@ Status loadPlan(const uint8_t *bytes, size_t size,
         return Status::fileError(source, "persistent tensor '" +
                                              p->name()->str() +
                                              "' has a non-positive extent");
-    if (!parseInitializer(p->init()->str()))
+    if (parseInitializer(p->init()->str()))
+      continue;
+    InitArgs args;
+    if (!p->init_args())
       return Status::fileError(
           source, "persistent tensor '" + p->name()->str() +
                       "' has unknown initialiser '" + p->init()->str() + "'");
+    if (Status s = initArgsOf(*p, args); !s)
+      return Status::fileError(source, "persistent tensor '" +
+                                           p->name()->str() +
+                                           "': " + s.message());
   }
   if (expect.needTrainStep && (!plan->train_step() || !plan->training()))
     return Status::fileError(source, "plan has no @train_step");

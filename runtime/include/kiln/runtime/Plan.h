@@ -13,6 +13,7 @@
 #ifndef KILN_RUNTIME_PLAN_H
 #define KILN_RUNTIME_PLAN_H
 
+#include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Status.h"
 
 #include "kiln/runtime/schemas/plan_generated.h"
@@ -56,6 +57,10 @@ std::vector<int64_t> toShape(const flatbuffers::Vector<int64_t> *dims);
 
 /// The number of classes of a plan (its class names).
 int numClasses(const fb::Plan &plan);
+
+/// The initialiser arguments of `tensor` (its kiln.init_args), for an
+/// initialiser the runtime has no name for; fails when absent or unknown.
+Status initArgsOf(const fb::Persistent &tensor, InitArgs &out);
 
 /// The source labels the model's data keeps, class k being label
 /// selectedLabels(plan)[k]; empty when every label is its own class.
