@@ -156,10 +156,11 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
               session.modelName().c_str(), files.images.c_str(),
               static_cast<long long>(data.count), eval.loss, eval.accuracy,
               seconds, seconds > 0 ? double(data.count) / seconds : 0);
-  std::printf("%s\nConfusion matrix (rows: true class, columns: "
-              "predicted):\n%s",
-              formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(eval.confusion, session.classNames()).c_str());
+  std::printf(
+      "%s\nConfusion matrix (rows: true class, columns: "
+      "predicted):\n%s",
+      formatClassificationReport(report, 4).c_str(),
+      formatConfusionMatrix(eval.confusion, session.classNames()).c_str());
   return Status::ok();
 }
 

@@ -441,10 +441,11 @@ Status Trainer::testReport() {
               seconds > 0 ? double(data.test.count) / seconds : 0);
   ClassificationReport report =
       classificationReport(test.confusion, session.classNames());
-  std::printf("%s\nConfusion matrix (rows: true class, columns: "
-              "predicted):\n%s",
-              formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(test.confusion, session.classNames()).c_str());
+  std::printf(
+      "%s\nConfusion matrix (rows: true class, columns: "
+      "predicted):\n%s",
+      formatClassificationReport(report, 4).c_str(),
+      formatConfusionMatrix(test.confusion, session.classNames()).c_str());
   if (!opt.reportJson.empty())
     return writeFileAtomically(opt.reportJson, "report",
                                evaluationJson(session.modelName(),

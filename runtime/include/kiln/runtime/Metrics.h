@@ -80,9 +80,9 @@ std::string formatClassificationReport(const ClassificationReport &report,
 /// The matrix as an aligned text grid with class numbers on both axes; with
 /// `classNames` (one per class), each row also names its true class, so a
 /// model trained on selected labels shows which classes the numbers are.
-std::string formatConfusionMatrix(const ConfusionMatrix &matrix,
-                                  const std::vector<std::string> &classNames =
-                                      {});
+std::string
+formatConfusionMatrix(const ConfusionMatrix &matrix,
+                      const std::vector<std::string> &classNames = {});
 
 /// The report as scikit-learn's output_dict (per-class objects, "accuracy",
 /// "macro avg", "weighted avg") plus "confusion_matrix" (rows of counts).
