@@ -119,21 +119,26 @@ Expr u64(uint64_t v) { return Halide::Internal::make_const(Halide::UInt(64), v);
 
 /// Philox-4x32-10 as Halide expressions: the same rounds as
 /// kiln::rng::philox4x32 (runtime/include/kiln/runtime/CounterRng.h), which
-/// the tests compare against. Returns the first output word.
-Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, uint64_t seed) {
-  uint32_t k0 = static_cast<uint32_t>(seed),
-           k1 = static_cast<uint32_t>(seed >> 32);
+/// the tests compare against. Returns the first output word. `seed` is an
+/// i64 expression (a kernel argument), its two halves the key as in
+/// kiln::rng::keyFromSeed.
+Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, Expr seed) {
+  Expr key0 = Halide::cast<uint32_t>(seed),
+       key1 = Halide::cast<uint32_t>(seed >> 32);
+  uint32_t bump0 = 0, bump1 = 0;
   for (int round = 0; round < rng::kPhiloxRounds; ++round) {
     if (round) {
-      k0 += rng::kPhiloxW0;
-      k1 += rng::kPhiloxW1;
+      bump0 += rng::kPhiloxW0;
+      bump1 += rng::kPhiloxW1;
     }
+    // The round's key: the seed's plus the Weyl increments (mod 2^32).
+    Expr k0 = key0 + u32(bump0), k1 = key1 + u32(bump1);
     Expr p0 = Halide::cast<uint64_t>(c0) * u64(rng::kPhiloxM0);
     Expr p1 = Halide::cast<uint64_t>(c2) * u64(rng::kPhiloxM1);
     Expr hi0 = Halide::cast<uint32_t>(p0 >> 32), lo0 = Halide::cast<uint32_t>(p0);
     Expr hi1 = Halide::cast<uint32_t>(p1 >> 32), lo1 = Halide::cast<uint32_t>(p1);
-    Expr n0 = hi1 ^ c1 ^ u32(k0);
-    Expr n2 = hi0 ^ c3 ^ u32(k1);
+    Expr n0 = hi1 ^ c1 ^ k0;
+    Expr n2 = hi0 ^ c3 ^ k1;
     c0 = n0;
     c1 = lo1;
     c2 = n2;
@@ -778,20 +783,20 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         std::vector<int64_t> e = halideExtents(o.getType(0));
         float rate = asFloat(o.getRate());
         uint64_t stream = static_cast<uint64_t>(o.getStream());
-        KernelArg *stepArg = nullptr;
         auto stepArgNo = dyn_cast<BlockArgument>(o.getStep());
-        if (!stepArgNo)
+        auto seedArgNo = dyn_cast<BlockArgument>(o.getSeed());
+        if (!stepArgNo || !seedArgNo)
           return LogicalResult(
-              o.emitError("dropout step must be a kernel argument"));
-        stepArg = &kernel.args[stepArgNo.getArgNumber()];
-        Expr step = stepArg->i64;
+              o.emitError("dropout step and seed must be kernel arguments"));
+        Expr step = kernel.args[stepArgNo.getArgNumber()].i64;
+        Expr seed = kernel.args[seedArgNo.getArgNumber()].i64;
         Expr index = Halide::cast<uint32_t>(flatIndex(v, e));
         Expr word = philoxFirstWord(
             index, Halide::cast<uint32_t>(step),
             u32(static_cast<uint32_t>(stream)),
             u32(static_cast<uint32_t>(stream >> 32)) ^
                 Halide::cast<uint32_t>(step >> 32),
-            static_cast<uint64_t>(o.getSeed()));
+            seed);
         Expr u = Halide::cast<float>(word >> 8) * (1.0f / 16777216.0f);
         Expr mask = Halide::select(u >= rate, 1.0f / (1.0f - rate), 0.0f);
         def("dropout_mask", v, mask, 1);

@@ -231,7 +231,7 @@ uint64_t driver::modelHash(ModuleOp module) {
   flags.enableDebugInfo(false).printGenericOpForm().useLocalScope();
   if (auto forward = module.lookupSymbol<func::FuncOp>(fn::kForward))
     forward->print(os, flags);
-  if (Attribute classes = module->getAttr("kiln.classes"))
+  if (Attribute classes = module->getAttr(attr::kClasses))
     os << classes;
   // FNV-1a, 64 bits.
   uint64_t hash = 0xcbf29ce484222325ull;
@@ -245,7 +245,7 @@ uint64_t driver::modelHash(ModuleOp module) {
 LogicalResult driver::compileToExecutables(ModuleOp module,
                                            const Options &options) {
   auto start = std::chrono::steady_clock::now();
-  auto nameAttr = module->getAttrOfType<StringAttr>("kiln.model");
+  auto nameAttr = module->getAttrOfType<StringAttr>(attr::kModel);
   if (!nameAttr || nameAttr.getValue().empty() ||
       nameAttr.getValue().find('/') != StringRef::npos)
     return module.emitError("the module needs a kiln.model name (a file "

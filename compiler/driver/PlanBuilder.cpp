@@ -10,6 +10,7 @@
 
 #include "PlanBuilder.h"
 
+#include "kiln/Frontend/Network.h"
 #include "kiln/Transforms/Signature.h"
 #include "kiln/runtime/EarlyStopping.h"
 #include "kiln/runtime/Initializers.h"
@@ -50,6 +51,8 @@ struct Persistent {
   fb::PersistentRole role;
   std::vector<int64_t> shape;
   std::string init;
+  /// kiln.init_args (may be null): the initialiser's kind and arguments.
+  DictionaryAttr initArgs;
   float l1 = 0, l2 = 0;
 };
 
@@ -110,10 +113,26 @@ LogicalResult readPersistent(func::FuncOp fn, std::vector<Persistent> &out) {
         return fn.emitError() << "persistent tensor '" << p.name
                               << "' must have a static shape";
     auto init = fn.getArgAttrOfType<StringAttr>(i, attr::kInit);
-    p.init = init ? init.str() : "zeros";
-    if (!rt::parseInitializer(p.init))
-      return fn.emitError() << "persistent tensor '" << p.name
-                            << "' has unknown initialiser '" << p.init << "'";
+    p.init = init ? init.str() : rt::initializerName(rt::Initializer::Zeros);
+    p.initArgs = fn.getArgAttrOfType<DictionaryAttr>(i, attr::kInitArgs);
+    // The runtime draws a named initialiser by its name, any other from
+    // its arguments; refuse here what it could not draw.
+    if (!rt::parseInitializer(p.init)) {
+      rt::InitArgs args;
+      if (!p.initArgs)
+        return fn.emitError() << "persistent tensor '" << p.name
+                              << "' has unknown initialiser '" << p.init << "'";
+      auto text = [&](StringRef key) {
+        auto s = p.initArgs.getAs<StringAttr>(key);
+        return s ? s.str() : std::string();
+      };
+      if (rt::Status s =
+              rt::parseInitArgs(text(initArgs::kKind), text(initArgs::kMode),
+                                text(initArgs::kDistribution), args);
+          !s)
+        return fn.emitError()
+               << "persistent tensor '" << p.name << "': " << s.message();
+    }
     if (auto l1 = numberAttr(fn.getArgAttr(i, attr::kL1)))
       p.l1 = float(*l1);
     if (auto l2 = numberAttr(fn.getArgAttr(i, attr::kL2)))
@@ -171,6 +190,8 @@ LogicalResult FunctionPlanner::mapArguments() {
       ref.kind = fb::BufferKind::Labels;
     } else if (role == role::kStep) {
       ref.kind = fb::BufferKind::Step;
+    } else if (role == role::kSeed) {
+      ref.kind = fb::BufferKind::Seed;
     } else if (role == role::kLr) {
       ref.kind = fb::BufferKind::LearningRate;
     } else if (role == role::kParam || role == role::kState ||
@@ -349,8 +370,9 @@ writeFunction(flatbuffers::FlatBufferBuilder &fbb, StringRef name,
                             fbb.CreateVector(copies), fbb.CreateVector(shapes));
 }
 
-/// Reads kiln.training into the plan's Training table, Keras' defaults
-/// where a key is missing.
+/// Reads kiln.training (the dictionary MLIRGen writes; keys and structure
+/// in kiln/Transforms/Signature.h) into the plan's Training table, Keras'
+/// defaults where a key is missing from a hand-written module.
 FailureOr<flatbuffers::Offset<fb::Training>>
 writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
   auto training = module->getAttrOfType<DictionaryAttr>(attr::kTraining);
@@ -359,83 +381,141 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
   auto num = [](DictionaryAttr d, StringRef key, double fallback) {
     return d ? numberAttr(d.get(key)).value_or(fallback) : fallback;
   };
-  auto flag = [](DictionaryAttr d, StringRef key) {
+  auto flag = [](DictionaryAttr d, StringRef key, bool fallback) {
     auto b = d ? d.getAs<BoolAttr>(key) : BoolAttr();
-    return b && b.getValue();
+    return b ? b.getValue() : fallback;
   };
   auto text = [](DictionaryAttr d, StringRef key) {
     auto s = d ? d.getAs<StringAttr>(key) : StringAttr();
     return s ? s.str() : std::string();
   };
+  // A list of label indices: MLIRGen writes a DenseI64ArrayAttr; a
+  // hand-written module may also write an array of integers.
+  auto ints = [&](DictionaryAttr d, StringRef key,
+                  std::vector<int32_t> &out) -> LogicalResult {
+    out.clear();
+    Attribute value = d.get(key);
+    if (!value)
+      return success();
+    if (auto dense = dyn_cast<DenseI64ArrayAttr>(value)) {
+      out.assign(dense.asArrayRef().begin(), dense.asArrayRef().end());
+      return success();
+    }
+    if (auto list = dyn_cast<ArrayAttr>(value)) {
+      for (Attribute a : list) {
+        auto i = dyn_cast<IntegerAttr>(a);
+        if (!i)
+          return module.emitError()
+                 << attr::kTraining << ": " << key << " must list integers";
+        out.push_back(int32_t(i.getInt()));
+      }
+      return success();
+    }
+    return module.emitError()
+           << attr::kTraining << ": " << key << " must be a list of integers";
+  };
+  // A sub-dictionary, or null when absent; present but of another kind is
+  // an error (the driver would otherwise ignore the model's set-up).
+  auto sub = [&](StringRef key) -> FailureOr<DictionaryAttr> {
+    Attribute value = training.get(key);
+    if (!value)
+      return DictionaryAttr();
+    auto d = dyn_cast<DictionaryAttr>(value);
+    if (!d)
+      return module.emitError()
+             << attr::kTraining << ": " << key << " must be a dictionary";
+    return d;
+  };
+  FailureOr<DictionaryAttr> s = sub(training::kLrSchedule);
+  FailureOr<DictionaryAttr> e = sub(training::kEarlyStopping);
+  FailureOr<DictionaryAttr> a = sub(training::kAugmentation);
+  FailureOr<DictionaryAttr> d = sub(training::kData);
+  if (failed(s) || failed(e) || failed(a) || failed(d))
+    return failure();
 
   flatbuffers::Offset<fb::LrSchedule> schedule;
-  if (auto s = training.getAs<DictionaryAttr>("lr_schedule")) {
-    std::string kind = text(s, "kind");
+  if (*s) {
+    // Schedule kinds are the model language's names.
+    using frontend::getLrScheduleName;
+    using Kind = frontend::LrSchedule::Kind;
+    std::string kind = text(*s, training::kKind);
     fb::LrScheduleKind k = fb::LrScheduleKind::Constant;
-    if (kind == "step_decay")
+    if (kind == getLrScheduleName(Kind::StepDecay))
       k = fb::LrScheduleKind::StepDecay;
-    else if (kind == "exponential_decay")
+    else if (kind == getLrScheduleName(Kind::ExponentialDecay))
       k = fb::LrScheduleKind::ExponentialDecay;
-    else if (kind != "constant" && !kind.empty())
+    else if (kind != getLrScheduleName(Kind::Constant) && !kind.empty())
       return module.emitError()
-             << "kiln.training: unknown lr_schedule kind '" << kind << "'";
-    schedule = fb::CreateLrSchedule(
-        fbb, k, num(s, "factor", 0.5), int64_t(num(s, "every", 10)),
-        num(s, "decay_rate", 0.96), int64_t(num(s, "decay_steps", 1000)),
-        flag(s, "staircase"));
+             << attr::kTraining << ": unknown " << training::kLrSchedule
+             << " kind '" << kind << "'";
+    schedule =
+        fb::CreateLrSchedule(fbb, k, num(*s, training::kFactor, 0.5),
+                             int64_t(num(*s, training::kEvery, 10)),
+                             num(*s, training::kDecayRate, 0.96),
+                             int64_t(num(*s, training::kDecaySteps, 1000)),
+                             flag(*s, training::kStaircase, false));
   }
 
+  // Early stopping and augmentation are on when their dictionary is
+  // present and not `enabled = false` (MLIRGen always writes both).
   flatbuffers::Offset<fb::EarlyStopping> early;
-  if (auto e = training.getAs<DictionaryAttr>("early_stopping")) {
-    std::string monitor = text(e, "monitor");
+  if (*e && flag(*e, training::kEnabled, true)) {
+    std::string monitor = text(*e, training::kMonitor);
     if (monitor.empty())
-      monitor = "val_loss";
+      monitor = rt::monitorName(rt::Monitor::ValLoss);
     if (!rt::parseMonitor(monitor))
       return module.emitError()
-             << "kiln.training: early stopping cannot monitor '" << monitor
-             << "'";
-    early = fb::CreateEarlyStopping(
-        fbb, fbb.CreateString(monitor), num(e, "min_delta", 0),
-        int(num(e, "patience", 0)), flag(e, "restore_best"));
+             << attr::kTraining << ": early stopping cannot monitor '"
+             << monitor << "'";
+    early = fb::CreateEarlyStopping(fbb, fbb.CreateString(monitor),
+                                    num(*e, training::kMinDelta, 0),
+                                    int(num(*e, training::kPatience, 0)),
+                                    flag(*e, training::kRestoreBest, false));
   }
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
-  if (auto a = training.getAs<DictionaryAttr>("augment")) {
-    if (flag(a, "vertical_flip"))
-      return module.emitError("kiln.training: the runtime has no vertical "
-                              "flip augmentation");
+  if (*a && flag(*a, training::kEnabled, true)) {
+    if (flag(*a, training::kVerticalFlip, false))
+      return module.emitError()
+             << attr::kTraining
+             << ": the runtime has no vertical flip augmentation";
     std::vector<int32_t> classes;
-    if (auto list = a.getAs<ArrayAttr>("classes"))
-      for (Attribute c : list)
-        if (auto v = numberAttr(c))
-          classes.push_back(int32_t(*v));
-    double shift = num(a, "shift", 0);
+    if (failed(ints(*a, training::kClasses, classes)))
+      return failure();
+    int64_t copies = int64_t(num(*a, training::kCopies, 0));
+    if (copies < 0)
+      return module.emitError() << attr::kTraining << ": " << training::kCopies
+                                << " must not be negative";
+    // The language has one shift for both directions and Keras' default
+    // fill (nearest); the plan keeps the runtime's full set.
+    double shift = num(*a, training::kShift, 0);
     augmentation = fb::CreateAugmentation(
-        fbb, flag(a, "horizontal_flip"), num(a, "rotation", 0),
-        num(a, "zoom", 0), num(a, "width_shift", shift),
-        num(a, "height_shift", shift),
-        text(a, "fill") == "constant" ? fb::FillKind::Constant
-                                      : fb::FillKind::Nearest,
-        float(num(a, "fill_value", 0)), fbb.CreateVector(classes),
-        int(num(a, "copies", 0)));
+        fbb, flag(*a, training::kHorizontalFlip, false),
+        num(*a, training::kRotation, 0), num(*a, training::kZoom, 0), shift,
+        shift, fb::FillKind::Nearest, 0.0f, fbb.CreateVector(classes),
+        int(copies));
   }
 
   flatbuffers::Offset<fb::DataSource> data;
-  if (auto d = training.getAs<DictionaryAttr>("dataset"))
-    data = fb::CreateDataSource(fbb, fbb.CreateString(text(d, "dir")),
-                                fbb.CreateString(text(d, "train_images")),
-                                fbb.CreateString(text(d, "train_labels")),
-                                fbb.CreateString(text(d, "test_images")),
-                                fbb.CreateString(text(d, "test_labels")));
+  if (*d) {
+    std::vector<int32_t> select;
+    if (failed(ints(*d, training::kSelectLabels, select)))
+      return failure();
+    data = fb::CreateDataSource(
+        fbb, fbb.CreateString(text(*d, training::kTrainImages)),
+        fbb.CreateString(text(*d, training::kTrainLabels)),
+        fbb.CreateString(text(*d, training::kTestImages)),
+        fbb.CreateString(text(*d, training::kTestLabels)),
+        fbb.CreateVector(select));
+  }
 
-  auto shuffle = training.getAs<BoolAttr>("shuffle");
   fb::TrainingBuilder tb(fbb);
-  tb.add_lr(num(training, "lr", 1e-3));
-  tb.add_batch_size(int64_t(num(training, "batch_size", 32)));
-  tb.add_epochs(int64_t(num(training, "epochs", 1)));
-  tb.add_seed(uint64_t(num(training, "seed", 0)));
-  tb.add_validation_split(num(training, "validation_split", 0));
-  tb.add_shuffle(!shuffle || shuffle.getValue());
+  tb.add_lr(num(training, training::kLr, 1e-3));
+  tb.add_batch_size(int64_t(num(training, training::kBatchSize, 32)));
+  tb.add_epochs(int64_t(num(training, training::kEpochs, 1)));
+  tb.add_seed(uint64_t(num(training, training::kSeed, 0)));
+  tb.add_validation_split(num(training, training::kValidationSplit, 0));
+  tb.add_shuffle(flag(training, training::kShuffle, true));
   if (!schedule.IsNull())
     tb.add_lr_schedule(schedule);
   if (!early.IsNull())
@@ -458,12 +538,31 @@ writePlan(ModuleOp module, const PlanInfo &info,
   for (const Persistent &p : persistent) {
     if (!train && p.role == fb::PersistentRole::Slot)
       continue;
+    flatbuffers::Offset<fb::InitArgs> initArgs;
+    if (p.initArgs) {
+      auto num = [&](StringRef key, double fallback) {
+        return numberAttr(p.initArgs.get(key)).value_or(fallback);
+      };
+      auto text = [&](StringRef key) {
+        auto s = p.initArgs.getAs<StringAttr>(key);
+        return fbb.CreateString(s ? s.str() : std::string());
+      };
+      auto kind = text(initArgs::kKind);
+      auto mode = text(initArgs::kMode);
+      auto distribution = text(initArgs::kDistribution);
+      initArgs = fb::CreateInitArgs(
+          fbb, kind, num(initArgs::kValue, 0), num(initArgs::kMinval, 0),
+          num(initArgs::kMaxval, 0), num(initArgs::kMean, 0),
+          num(initArgs::kStddev, 0), num(initArgs::kScale, 1), mode,
+          distribution, int64_t(num(initArgs::kFanIn, 1)),
+          int64_t(num(initArgs::kFanOut, 1)));
+    }
     tensors.push_back(fb::CreatePersistent(
         fbb, fbb.CreateString(p.name), p.role, fbb.CreateVector(p.shape),
-        fbb.CreateString(p.init), p.l1, p.l2));
+        fbb.CreateString(p.init), p.l1, p.l2, initArgs));
   }
   std::vector<flatbuffers::Offset<flatbuffers::String>> classes;
-  if (auto names = module->getAttrOfType<ArrayAttr>("kiln.classes")) {
+  if (auto names = module->getAttrOfType<ArrayAttr>(attr::kClasses)) {
     for (Attribute a : names)
       if (auto s = dyn_cast<StringAttr>(a))
         classes.push_back(fbb.CreateString(s.str()));
@@ -554,7 +653,8 @@ FailureOr<Plans> driver::buildPlans(ModuleOp module, const PlanInfo &info) {
 
   auto activation =
       (*forward)->getAttrOfType<StringAttr>(attr::kOutputActivation);
-  bool probabilities = activation && activation.getValue() == "softmax";
+  bool probabilities =
+      activation && activation.getValue() == outputActivation::kSoftmax;
   FailureOr<std::vector<uint8_t>> trainBytes =
       writePlan(module, info, persistent, inputShape, probabilities, inferPlan,
                 &trainPlan);

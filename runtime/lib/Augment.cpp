@@ -188,7 +188,7 @@ void Augmenter::augmentBatch(float *images, const int32_t *labels,
 }
 
 Status addAugmentedCopies(Dataset &data, const AugmentConfig &config,
-                          uint64_t seed) {
+                          uint64_t seed, int copies) {
   if (Status s = validateAugmentConfig(config); !s)
     return s;
   if (!config.enabled())
@@ -200,18 +200,23 @@ Status addAugmentedCopies(Dataset &data, const AugmentConfig &config,
   for (int64_t i = 0; i < original; ++i)
     if (config.appliesTo(data.labels[i]))
       chosen.push_back(static_cast<uint32_t>(i));
-  data.images.resize((original + chosen.size()) * size);
-  data.labels.reserve(original + chosen.size());
-  for (size_t k = 0; k < chosen.size(); ++k) {
-    uint32_t src = chosen[k];
-    AugmentParams p =
-        drawFrom(config, data.height, data.width, seed, 0, src, kCopyStream);
-    applyAugment(p, config.fill, config.fillValue, data.image(src), data.height,
-                 data.width, data.channels,
-                 data.image(original + static_cast<int64_t>(k)));
-    data.labels.push_back(data.labels[src]);
+  if (copies < 1)
+    return Status::error("augmented copies must be at least 1, not " +
+                         std::to_string(copies));
+  int64_t added = static_cast<int64_t>(chosen.size()) * copies;
+  data.images.resize(size_t(original + added) * size);
+  data.labels.reserve(size_t(original + added));
+  int64_t next = original;
+  for (int copy = 0; copy < copies; ++copy) {
+    for (uint32_t src : chosen) {
+      AugmentParams p = drawFrom(config, data.height, data.width, seed,
+                                 uint64_t(copy), src, kCopyStream);
+      applyAugment(p, config.fill, config.fillValue, data.image(src),
+                   data.height, data.width, data.channels, data.image(next++));
+      data.labels.push_back(data.labels[src]);
+    }
   }
-  data.count = original + static_cast<int64_t>(chosen.size());
+  data.count = original + added;
   return Status::ok();
 }
 

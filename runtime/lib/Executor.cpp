@@ -53,7 +53,7 @@ size_t maxResults(const fb::Plan &plan) {
 /// `ref`; `kind` is what the plan expects of it.
 bool argumentMatches(const halide_filter_argument_t &arg,
                      const fb::BufferRef &ref, bool isOutput) {
-  if (ref.kind() == fb::BufferKind::Step)
+  if (ref.kind() == fb::BufferKind::Step || ref.kind() == fb::BufferKind::Seed)
     return arg.kind == halide_argument_kind_input_scalar &&
            arg.type.code == halide_type_int && arg.type.bits == 64;
   if (ref.kind() == fb::BufferKind::LearningRate)
@@ -191,6 +191,10 @@ Status Executor::bind(const fb::BufferRef &ref, const CallArgs &args,
     out.isBuffer = false;
     out.argument = &stepValue;
     return Status::ok();
+  case fb::BufferKind::Seed:
+    out.isBuffer = false;
+    out.argument = &seedValue;
+    return Status::ok();
   case fb::BufferKind::LearningRate:
     out.isBuffer = false;
     out.argument = &lrValue;
@@ -234,6 +238,8 @@ Status Executor::run(const fb::Function &fn, const CallArgs &args) {
                          ", the batch the plan was made for (compile with a "
                          "larger --batch)");
   stepValue = args.step;
+  // The kernels take the seed as an i64 and use its 64 bits as Philox's key.
+  seedValue = static_cast<int64_t>(args.seed);
   lrValue = args.learningRate;
   bool onDevice = model->deviceInterface != nullptr;
   std::vector<Bound> bound;

@@ -191,7 +191,8 @@ Status readIdx(const std::string &path, IdxArray &out) {
 
 Status loadIdxDataset(const std::string &imagesPath,
                       const std::string &labelsPath, int height, int width,
-                      int channels, int numClasses, Dataset &out) {
+                      int channels, int numClasses, Dataset &out,
+                      const std::vector<int32_t> &selectLabels) {
   IdxArray images, labels;
   if (Status s = readIdx(imagesPath, images); !s)
     return s;
@@ -218,25 +219,51 @@ Status loadIdxDataset(const std::string &imagesPath,
                              "has " + std::to_string(labels.dims[0]) +
                                  " labels but " + imagesPath + " has " +
                                  std::to_string(d[0]) + " images");
+  if (!selectLabels.empty() &&
+      selectLabels.size() != static_cast<size_t>(numClasses))
+    return Status::error(
+        "the model selects " + std::to_string(selectLabels.size()) +
+        " labels but has " + std::to_string(numClasses) + " classes");
+  // The class of each byte label: its position in the selection, -1 when
+  // it is not selected; without a selection, the label itself if in range.
+  std::array<int32_t, 256> classOf;
+  classOf.fill(-1);
+  if (selectLabels.empty()) {
+    for (int l = 0; l < 256 && l < numClasses; ++l)
+      classOf[l] = l;
+  } else {
+    for (size_t k = 0; k < selectLabels.size(); ++k)
+      if (selectLabels[k] >= 0 && selectLabels[k] < 256)
+        classOf[selectLabels[k]] = static_cast<int32_t>(k);
+  }
   Dataset ds;
-  ds.count = d[0];
   ds.height = height;
   ds.width = width;
   ds.channels = channels;
   ds.numClasses = numClasses;
-  ds.labels.resize(labels.data.size());
+  size_t imageSize = ds.imageSize();
+  ds.images.reserve(images.data.size());
+  ds.labels.reserve(labels.data.size());
   for (size_t i = 0; i < labels.data.size(); ++i) {
-    if (labels.data[i] >= numClasses)
+    int32_t c = classOf[labels.data[i]];
+    if (c < 0 && selectLabels.empty())
       return Status::fileError(labelsPath,
                                "label " + std::to_string(labels.data[i]) +
                                    " of sample " + std::to_string(i) +
                                    " is out of range [0, " +
                                    std::to_string(numClasses) + ")");
-    ds.labels[i] = labels.data[i];
+    if (c < 0)
+      continue;
+    ds.labels.push_back(c);
+    const uint8_t *pixels = images.data.data() + i * imageSize;
+    for (size_t k = 0; k < imageSize; ++k)
+      ds.images.push_back(static_cast<float>(pixels[k]) / 255.0f);
   }
-  ds.images.resize(images.data.size());
-  for (size_t i = 0; i < images.data.size(); ++i)
-    ds.images[i] = static_cast<float>(images.data[i]) / 255.0f;
+  ds.count = static_cast<int64_t>(ds.labels.size());
+  if (ds.count == 0 && !selectLabels.empty())
+    return Status::fileError(labelsPath,
+                             "no sample has one of the model's selected "
+                             "labels");
   out = std::move(ds);
   return Status::ok();
 }

@@ -128,9 +128,10 @@ Status classifyFiles(Session &session, const InferOptions &opt,
 Status evaluateIdx(Session &session, const InferOptions &opt,
                    const IdxFilePair &files) {
   Dataset data;
-  if (Status s = loadIdxDataset(files.images, files.labels, session.height(),
-                                session.width(), session.channels(),
-                                session.classes(), data);
+  if (Status s =
+          loadIdxDataset(files.images, files.labels, session.height(),
+                         session.width(), session.channels(), session.classes(),
+                         data, selectedLabels(session.plan()));
       !s)
     return s;
   keepFirst(data, opt.limit);
@@ -155,10 +156,11 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
               session.modelName().c_str(), files.images.c_str(),
               static_cast<long long>(data.count), eval.loss, eval.accuracy,
               seconds, seconds > 0 ? double(data.count) / seconds : 0);
-  std::printf("%s\nConfusion matrix (rows: true class, columns: "
-              "predicted):\n%s",
-              formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(eval.confusion).c_str());
+  std::printf(
+      "%s\nConfusion matrix (rows: true class, columns: "
+      "predicted):\n%s",
+      formatClassificationReport(report, 4).c_str(),
+      formatConfusionMatrix(eval.confusion, session.classNames()).c_str());
   return Status::ok();
 }
 
@@ -184,7 +186,8 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
                  "images per kernel call (default: the compiled batch)");
   parser.integer("threads", &o.threads, 1, 1024, "worker threads");
   parser.integer("limit", &o.limit, 1, INT64_MAX,
-                 "evaluate only the first N images");
+                 "evaluate only the first N images (of the model's selected "
+                 "labels)");
   std::vector<std::string> positional;
   bool help = false;
   if (Status s = parser.parse(argc, argv, positional, help); !s) {
@@ -240,11 +243,8 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
              src->test_images()->size() && src->test_labels()) {
     files = {src->test_images()->str(), src->test_labels()->str()};
   } else {
-    std::string dir = o.dataDir;
-    if (dir.empty() && src && src->fashion_mnist_dir())
-      dir = src->fashion_mnist_dir()->str();
     files = fashionMnistFiles(FashionMnistSplit::Test,
-                              dir.empty() ? kFashionMnistDir : dir);
+                              o.dataDir.empty() ? kFashionMnistDir : o.dataDir);
   }
   if (Status s = evaluateIdx(session, o, files); !s)
     return fail(s);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace kiln {
 namespace rt {
@@ -86,20 +87,104 @@ Fans computeFans(const std::vector<int64_t> &shape) {
 
 InitDistribution initDistribution(Initializer init,
                                   const std::vector<int64_t> &shape) {
+  // Each named initialiser is a constant or Keras' VarianceScaling.
   const InitInfo &info = infoOf(init);
-  InitDistribution d;
-  d.kind = info.kind;
+  InitArgs args;
   if (info.kind == InitDistribution::Constant) {
-    d.value = info.scale;
-    return d;
+    args.value = info.scale;
+    return initDistribution(args);
   }
-  Fans fans = computeFans(shape);
-  double fan =
-      info.mode == InitInfo::FanIn ? fans.in : (fans.in + fans.out) / 2.0;
-  double scale = info.scale / std::max(1.0, fan);
-  d.value = info.kind == InitDistribution::Uniform
-                ? std::sqrt(3.0 * scale)
-                : std::sqrt(scale) / kTruncatedNormalStddev;
+  args.kind = InitArgs::Kind::VarianceScaling;
+  args.scale = info.scale;
+  args.mode = info.mode == InitInfo::FanIn ? InitArgs::Mode::FanIn
+                                           : InitArgs::Mode::FanAvg;
+  args.distribution = info.kind == InitDistribution::Uniform
+                          ? InitArgs::Distribution::Uniform
+                          : InitArgs::Distribution::TruncatedNormal;
+  args.fans = computeFans(shape);
+  return initDistribution(args);
+}
+
+Status parseInitArgs(const std::string &kind, const std::string &mode,
+                     const std::string &distribution, InitArgs &out) {
+  using Kind = InitArgs::Kind;
+  static const std::pair<const char *, Kind> kinds[] = {
+      {"constant", Kind::Constant},
+      {"random_uniform", Kind::RandomUniform},
+      {"random_normal", Kind::RandomNormal},
+      {"truncated_normal", Kind::TruncatedNormal},
+      {"variance_scaling", Kind::VarianceScaling}};
+  static const std::pair<const char *, InitArgs::Mode> modes[] = {
+      {"fan_in", InitArgs::Mode::FanIn},
+      {"fan_out", InitArgs::Mode::FanOut},
+      {"fan_avg", InitArgs::Mode::FanAvg}};
+  static const std::pair<const char *, InitArgs::Distribution> dists[] = {
+      {"uniform", InitArgs::Distribution::Uniform},
+      {"truncated_normal", InitArgs::Distribution::TruncatedNormal},
+      {"untruncated_normal", InitArgs::Distribution::UntruncatedNormal}};
+  auto find = [](const auto &table, const std::string &name, auto &value) {
+    for (const auto &[n, v] : table)
+      if (name == n) {
+        value = v;
+        return true;
+      }
+    return false;
+  };
+  if (!find(kinds, kind, out.kind))
+    return Status::error("unknown initialiser kind '" + kind + "'");
+  if (out.kind != Kind::VarianceScaling)
+    return Status::ok();
+  if (!find(modes, mode, out.mode))
+    return Status::error("unknown variance_scaling mode '" + mode + "'");
+  if (!find(dists, distribution, out.distribution))
+    return Status::error("unknown variance_scaling distribution '" +
+                         distribution + "'");
+  return Status::ok();
+}
+
+InitDistribution initDistribution(const InitArgs &args) {
+  InitDistribution d;
+  switch (args.kind) {
+  case InitArgs::Kind::Constant:
+    d.value = args.value;
+    break;
+  case InitArgs::Kind::RandomUniform:
+    d.kind = InitDistribution::Uniform;
+    d.value = (args.maxval - args.minval) / 2.0;
+    d.offset = (args.maxval + args.minval) / 2.0;
+    break;
+  case InitArgs::Kind::RandomNormal:
+  case InitArgs::Kind::TruncatedNormal:
+    d.kind = args.kind == InitArgs::Kind::RandomNormal
+                 ? InitDistribution::Normal
+                 : InitDistribution::TruncatedNormal;
+    d.value = args.stddev;
+    d.offset = args.mean;
+    break;
+  case InitArgs::Kind::VarianceScaling: {
+    double fan = args.mode == InitArgs::Mode::FanIn ? args.fans.in
+                 : args.mode == InitArgs::Mode::FanOut
+                     ? args.fans.out
+                     : (args.fans.in + args.fans.out) / 2.0;
+    double scale = args.scale / std::max(1.0, fan);
+    switch (args.distribution) {
+    case InitArgs::Distribution::Uniform:
+      d.kind = InitDistribution::Uniform;
+      d.value = std::sqrt(3.0 * scale);
+      break;
+    case InitArgs::Distribution::TruncatedNormal:
+      // Keras corrects the standard deviation for the truncation.
+      d.kind = InitDistribution::TruncatedNormal;
+      d.value = std::sqrt(scale) / kTruncatedNormalStddev;
+      break;
+    case InitArgs::Distribution::UntruncatedNormal:
+      d.kind = InitDistribution::Normal;
+      d.value = std::sqrt(scale);
+      break;
+    }
+    break;
+  }
+  }
   return d;
 }
 
@@ -121,22 +206,26 @@ double truncatedNormalAt(uint64_t seed, uint64_t stream, uint32_t index,
   return 0.0;
 }
 
-Status initializeParameter(Initializer init, const std::vector<int64_t> &shape,
-                           uint64_t seed, uint32_t parameterIndex, float *out) {
+namespace {
+
+/// Fills `out` with draws of `d` for parameter `parameterIndex` of `shape`;
+/// `what` names the initialiser in messages.
+Status fillParameter(const InitDistribution &d, const std::string &what,
+                     const std::vector<int64_t> &shape, uint64_t seed,
+                     uint32_t parameterIndex, float *out) {
   int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d <= 0)
+  for (int64_t e : shape) {
+    if (e <= 0)
       return Status::error(std::string("cannot initialise parameter ") +
-                           std::to_string(parameterIndex) + " with " +
-                           initializerName(init) + ": extent " +
-                           std::to_string(d) + " is not positive");
-    count *= d;
+                           std::to_string(parameterIndex) + " with " + what +
+                           ": extent " + std::to_string(e) +
+                           " is not positive");
+    count *= e;
   }
   if (count > int64_t(UINT32_MAX))
     return Status::error("cannot initialise parameter " +
                          std::to_string(parameterIndex) +
                          ": more than 2^32 elements");
-  InitDistribution d = initDistribution(init, shape);
   const uint64_t stream =
       rng::streamId(rng::StreamKind::Initializer, parameterIndex);
   for (int64_t i = 0; i < count; ++i) {
@@ -147,16 +236,37 @@ Status initializeParameter(Initializer init, const std::vector<int64_t> &shape,
       break;
     case InitDistribution::Uniform: {
       double u = rng::uniformAt(seed, stream, 0, index);
-      out[i] = static_cast<float>(-d.value + 2.0 * d.value * u);
+      out[i] = static_cast<float>(d.offset + (-d.value + 2.0 * d.value * u));
       break;
     }
     case InitDistribution::TruncatedNormal:
-      out[i] = static_cast<float>(d.value *
-                                  truncatedNormalAt(seed, stream, index, 2.0));
+      out[i] = static_cast<float>(
+          d.offset + d.value * truncatedNormalAt(seed, stream, index, 2.0));
+      break;
+    case InitDistribution::Normal:
+      // No bound: the first Box-Muller value is always taken.
+      out[i] = static_cast<float>(
+          d.offset +
+          d.value * truncatedNormalAt(seed, stream, index, HUGE_VAL));
       break;
     }
   }
   return Status::ok();
+}
+
+} // namespace
+
+Status initializeParameter(Initializer init, const std::vector<int64_t> &shape,
+                           uint64_t seed, uint32_t parameterIndex, float *out) {
+  return fillParameter(initDistribution(init, shape), initializerName(init),
+                       shape, seed, parameterIndex, out);
+}
+
+Status initializeParameter(const InitArgs &args,
+                           const std::vector<int64_t> &shape, uint64_t seed,
+                           uint32_t parameterIndex, float *out) {
+  return fillParameter(initDistribution(args), "its initialiser arguments",
+                       shape, seed, parameterIndex, out);
 }
 
 } // namespace rt

@@ -148,19 +148,27 @@ std::string formatClassificationReport(const ClassificationReport &report,
   return out;
 }
 
-std::string formatConfusionMatrix(const ConfusionMatrix &matrix) {
+std::string formatConfusionMatrix(const ConfusionMatrix &matrix,
+                                  const std::vector<std::string> &classNames) {
   int n = matrix.numClasses();
+  bool named = classNames.size() == static_cast<size_t>(n);
+  auto rowLabel = [&](int t) {
+    return named ? classNames[t] + " " + std::to_string(t) : std::to_string(t);
+  };
   size_t width = std::to_string(n - 1).size();
   for (int t = 0; t < n; ++t)
     for (int p = 0; p < n; ++p)
       width = std::max(width, std::to_string(matrix.at(t, p)).size());
   std::string out = "true\\pred";
   size_t label = out.size();
+  for (int t = 0; t < n; ++t)
+    label = std::max(label, rowLabel(t).size());
+  out = padLeft(out, label);
   for (int p = 0; p < n; ++p)
     out += " " + padLeft(std::to_string(p), width);
   out += "\n";
   for (int t = 0; t < n; ++t) {
-    out += padLeft(std::to_string(t), label);
+    out += padLeft(rowLabel(t), label);
     for (int p = 0; p < n; ++p)
       out += " " + padLeft(std::to_string(matrix.at(t, p)), width);
     out += "\n";

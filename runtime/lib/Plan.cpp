@@ -83,6 +83,7 @@ private:
         return bad("the labels are used with extents other than N x classes");
       return Status::ok();
     case fb::BufferKind::Step:
+    case fb::BufferKind::Seed:
     case fb::BufferKind::LearningRate:
       if (isOutput || !shape.empty())
         return bad("a scalar argument is used as a tensor or written");
@@ -158,6 +159,56 @@ int numClasses(const fb::Plan &plan) {
   return static_cast<int>(plan.class_names()->size());
 }
 
+Status initArgsOf(const fb::Persistent &tensor, InitArgs &out) {
+  const fb::InitArgs *a = tensor.init_args();
+  if (!a)
+    return Status::error("has no initialiser arguments");
+  auto text = [](const flatbuffers::String *s) {
+    return s ? s->str() : std::string();
+  };
+  if (Status s = parseInitArgs(a->kind()->str(), text(a->mode()),
+                               text(a->distribution()), out);
+      !s)
+    return s;
+  out.value = a->value();
+  out.minval = a->minval();
+  out.maxval = a->maxval();
+  out.mean = a->mean();
+  out.stddev = a->stddev();
+  out.scale = a->scale();
+  out.fans.in = static_cast<double>(a->fan_in());
+  out.fans.out = static_cast<double>(a->fan_out());
+  return Status::ok();
+}
+
+std::vector<int32_t> selectedLabels(const fb::Plan &plan) {
+  const fb::Training *training = plan.training();
+  const fb::DataSource *data = training ? training->data() : nullptr;
+  if (!data || !data->select_labels())
+    return {};
+  return {data->select_labels()->begin(), data->select_labels()->end()};
+}
+
+Status checkSelectLabels(const fb::Plan &plan) {
+  std::vector<int32_t> select = selectedLabels(plan);
+  if (select.empty())
+    return Status::ok();
+  if (select.size() != static_cast<size_t>(numClasses(plan)))
+    return Status::error("plan selects " + std::to_string(select.size()) +
+                         " labels for " + std::to_string(numClasses(plan)) +
+                         " classes");
+  std::vector<bool> seen(256, false);
+  for (int32_t l : select) {
+    // IDX label files hold one byte per label.
+    if (l < 0 || l > 255 || seen[l])
+      return Status::error(
+          "plan selects label " + std::to_string(l) +
+          (l < 0 || l > 255 ? ", which no IDX file has" : " twice"));
+    seen[l] = true;
+  }
+  return Status::ok();
+}
+
 Status loadPlan(const uint8_t *bytes, size_t size,
                 const PlanExpectations &expect, const std::string &source,
                 const fb::Plan *&out) {
@@ -191,16 +242,25 @@ Status loadPlan(const uint8_t *bytes, size_t size,
       return Status::fileError(source, "plan has no valid input shape");
   if (numClasses(*plan) < 2)
     return Status::fileError(source, "plan names fewer than two classes");
+  if (Status s = checkSelectLabels(*plan); !s)
+    return Status::fileError(source, s.message());
   for (const fb::Persistent *p : *plan->persistent()) {
     for (int64_t d : *p->shape())
       if (d <= 0)
         return Status::fileError(source, "persistent tensor '" +
                                              p->name()->str() +
                                              "' has a non-positive extent");
-    if (!parseInitializer(p->init()->str()))
+    if (parseInitializer(p->init()->str()))
+      continue;
+    InitArgs args;
+    if (!p->init_args())
       return Status::fileError(
           source, "persistent tensor '" + p->name()->str() +
                       "' has unknown initialiser '" + p->init()->str() + "'");
+    if (Status s = initArgsOf(*p, args); !s)
+      return Status::fileError(source, "persistent tensor '" +
+                                           p->name()->str() +
+                                           "': " + s.message());
   }
   if (expect.needTrainStep && (!plan->train_step() || !plan->training()))
     return Status::fileError(source, "plan has no @train_step");

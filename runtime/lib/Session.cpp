@@ -80,12 +80,19 @@ Status Session::initialize(uint64_t seed) {
   std::vector<PersistentBuffer> &tensors = exec.persistent();
   for (size_t i = 0; i < tensors.size(); ++i) {
     const fb::Persistent *p = planRoot->persistent()->Get(i);
-    // loadPlan() checked that the name parses.
-    Initializer init = *parseInitializer(p->init()->str());
-    if (Status s = initializeParameter(init, tensors[i].shape, seed,
-                                       static_cast<uint32_t>(i),
-                                       tensors[i].current.data());
-        !s)
+    // loadPlan() checked that the name or the arguments parse. A named
+    // initialiser is drawn as such, its arguments only tell the others.
+    std::optional<Initializer> init = parseInitializer(p->init()->str());
+    InitArgs args;
+    Status s = init ? Status::ok() : initArgsOf(*p, args);
+    if (s)
+      s = init ? initializeParameter(*init, tensors[i].shape, seed,
+                                     static_cast<uint32_t>(i),
+                                     tensors[i].current.data())
+               : initializeParameter(args, tensors[i].shape, seed,
+                                     static_cast<uint32_t>(i),
+                                     tensors[i].current.data());
+    if (!s)
       return Status::error(tensors[i].name + ": " + s.message());
   }
   return Status::ok();

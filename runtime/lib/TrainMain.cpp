@@ -174,12 +174,9 @@ Status Trainer::configure() {
     if (Status s = validateAugmentConfig(augment); !s)
       return s;
     augmentEachEpoch = a->copies() == 0 && augment.enabled();
-    // addAugmentedCopies() draws each sample's copy from one stream, so a
-    // second copy would repeat the first.
-    if (a->copies() > 1)
-      return Status::error("the model asks for " + std::to_string(a->copies()) +
-                           " augmented copies per image; the runtime makes "
-                           "at most one");
+    if (a->copies() < 0)
+      return Status::error("the plan asks for a negative number of augmented "
+                           "copies");
   }
 
   checkpointPath =
@@ -203,8 +200,6 @@ Status Trainer::configure() {
 Status Trainer::loadData() {
   const fb::DataSource *src = training.data();
   std::string dir = opt.dataDir;
-  if (dir.empty() && src && src->fashion_mnist_dir())
-    dir = src->fashion_mnist_dir()->str();
   auto pick = [&](const std::string &given,
                   const flatbuffers::String *fromModel,
                   const std::string &fromDir) {
@@ -227,10 +222,13 @@ Status Trainer::loadData() {
   testFiles.labels = pick(opt.testLabels, src ? src->test_labels() : nullptr,
                           testFiles.labels);
 
+  // --limit and --test-limit count the images the model's label selection
+  // keeps, so a limit gives that many training images whatever the select.
+  std::vector<int32_t> select = selectedLabels(session.plan());
   Dataset all;
-  if (Status s = loadIdxDataset(trainFiles.images, trainFiles.labels,
-                                session.height(), session.width(),
-                                session.channels(), session.classes(), all);
+  if (Status s = loadIdxDataset(
+          trainFiles.images, trainFiles.labels, session.height(),
+          session.width(), session.channels(), session.classes(), all, select);
       !s)
     return s;
   keepFirst(all, opt.limit);
@@ -243,15 +241,17 @@ Status Trainer::loadData() {
     data.train = std::move(all);
   }
   const fb::Augmentation *a = opt.noAugment ? nullptr : training.augmentation();
-  if (a && a->copies() == 1)
-    if (Status s = addAugmentedCopies(data.train, augment, seed); !s)
+  if (a && a->copies() > 0)
+    if (Status s = addAugmentedCopies(data.train, augment, seed, a->copies());
+        !s)
       return s;
 
   data.haveTest = !opt.noTest;
   if (data.haveTest) {
-    if (Status s = loadIdxDataset(
-            testFiles.images, testFiles.labels, session.height(),
-            session.width(), session.channels(), session.classes(), data.test);
+    if (Status s =
+            loadIdxDataset(testFiles.images, testFiles.labels, session.height(),
+                           session.width(), session.channels(),
+                           session.classes(), data.test, select);
         !s)
       return s;
     keepFirst(data.test, opt.testLimit);
@@ -361,6 +361,7 @@ Status Trainer::trainEpoch(int64_t epoch, int64_t firstBatch, bool &stopped,
     args.batch = n;
     // Keras counts optimizer iterations from 1 in Adam's bias correction.
     args.step = int64_t(state.step) + 1;
+    args.seed = seed;
     args.learningRate = float(schedule.at(epoch, int64_t(state.step)));
     if (Status s = session.executor().run(step, args); !s)
       return s;
@@ -440,10 +441,11 @@ Status Trainer::testReport() {
               seconds > 0 ? double(data.test.count) / seconds : 0);
   ClassificationReport report =
       classificationReport(test.confusion, session.classNames());
-  std::printf("%s\nConfusion matrix (rows: true class, columns: "
-              "predicted):\n%s",
-              formatClassificationReport(report, 4).c_str(),
-              formatConfusionMatrix(test.confusion).c_str());
+  std::printf(
+      "%s\nConfusion matrix (rows: true class, columns: "
+      "predicted):\n%s",
+      formatClassificationReport(report, 4).c_str(),
+      formatConfusionMatrix(test.confusion, session.classNames()).c_str());
   if (!opt.reportJson.empty())
     return writeFileAtomically(opt.reportJson, "report",
                                evaluationJson(session.modelName(),
@@ -589,9 +591,11 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.flag("restore-best", &o.restoreBest,
               "early stopping: restore the best epoch's weights");
   parser.integer("limit", &o.limit, 1, INT64_MAX,
-                 "use only the first N training images");
+                 "use only the first N training images (of the model's "
+                 "selected labels)");
   parser.integer("test-limit", &o.testLimit, 1, INT64_MAX,
-                 "use only the first N test images");
+                 "use only the first N test images (of the model's selected "
+                 "labels)");
   parser.integer("threads", &o.threads, 1, 1024,
                  "worker threads (default: Halide's, HL_NUM_THREADS or all)");
   parser.text("checkpoint", &o.checkpoint, "FILE",

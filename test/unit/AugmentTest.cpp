@@ -250,6 +250,31 @@ TEST(Augment, AugmentedCopiesDoubleChosenClasses) {
   EXPECT_TRUE(s.message().find("no augmentation") != std::string::npos);
 }
 
+// Tests that two copies add two different transformed copies of each chosen
+// sample, the first of them the same as a single copy would be.
+TEST(Augment, TwoAugmentedCopiesDiffer) {
+  Dataset one;
+  one.count = 3;
+  one.height = one.width = 8;
+  one.channels = 1;
+  one.numClasses = 2;
+  one.labels = {0, 1, 1};
+  one.images = distinctImage(3 * 8, 8, 1);
+  Dataset two = one;
+  AugmentConfig cfg;
+  cfg.rotationDegrees = 30;
+  cfg.classes = {1};
+  ASSERT_TRUE(addAugmentedCopies(one, cfg, 5));
+  ASSERT_TRUE(addAugmentedCopies(two, cfg, 5, 2));
+  EXPECT_EQ(two.count, 7);
+  EXPECT_EQ(two.labels, (std::vector<int32_t>{0, 1, 1, 1, 1, 1, 1}));
+  EXPECT_TRUE(
+      std::equal(one.images.begin(), one.images.end(), two.images.begin()));
+  // Copies 0 and 1 of sample 1 are images 3 and 5.
+  EXPECT_FALSE(std::equal(two.image(3), two.image(3) + 64, two.image(5)));
+  EXPECT_FALSE(addAugmentedCopies(two, cfg, 5, 0));
+}
+
 // Tests that out-of-range settings are refused, naming the field.
 TEST(Augment, ConfigValidation) {
   AugmentConfig cfg;

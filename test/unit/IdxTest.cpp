@@ -328,4 +328,32 @@ TEST(Idx, PairErrors) {
   EXPECT_EQ(d.count, 0) << "a failed load leaves the output untouched";
 }
 
+// Tests a label selection (data { select = [7, 2] }): only samples labelled
+// 7 or 2 stay, in file order, relabelled 0 and 1 in the list's order, with
+// their own pixels; labels outside the list are dropped whatever their
+// value; a selection that keeps nothing is an error naming the file.
+TEST(Idx, SelectLabels) {
+  ScratchDir dir;
+  writeBytes(dir.path("images"), idxBytes({4, 2, 2}, ramp(16)));
+  writeBytes(dir.path("labels"), idxBytes({4}, {2, 9, 7, 2}));
+  Dataset d;
+  Status s = loadIdxDataset(dir.path("images"), dir.path("labels"), 2, 2, 1, 2,
+                            d, {7, 2});
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_EQ(d.count, 3);
+  EXPECT_EQ(d.numClasses, 2);
+  EXPECT_EQ(d.labels, (std::vector<int32_t>{1, 0, 1}));
+  EXPECT_EQ(d.images.size(), 12u);
+  EXPECT_EQ(d.image(1)[0], 8.0f / 255.0f) << "sample 2 of the file";
+  EXPECT_EQ(d.image(2)[3], 15.0f / 255.0f) << "sample 3 of the file";
+
+  s = loadIdxDataset(dir.path("images"), dir.path("labels"), 2, 2, 1, 2, d,
+                     {0, 1});
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(contains(s.message(), dir.path("labels") +
+                                        ": no sample has one of the model's "
+                                        "selected labels"))
+      << s.message();
+}
+
 } // namespace

@@ -182,4 +182,77 @@ TEST(Initializers, NamesAndErrors) {
                          "extent 0 is not positive");
 }
 
+/// `args` drawn for a parameter of `shape` (seed 7, parameter 0).
+std::vector<float> initialisedFrom(const InitArgs &args,
+                                   const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  std::vector<float> v(n, -99.0f);
+  Status s = initializeParameter(args, shape, 7, 0, v.data());
+  EXPECT_TRUE(s) << s.message();
+  return v;
+}
+
+// Tests initialisers given by their arguments (kiln.init_args): a
+// variance_scaling equal to a named initialiser draws the same values;
+// report 001's PyTorch-style variance_scaling(1/3, fan_in, uniform) lies in
+// [-sqrt(1/fan_in), sqrt(1/fan_in)); random_uniform, random_normal and
+// truncated_normal have their ranges, means and deviations; a constant is
+// its value.
+TEST(Initializers, FromArguments) {
+  std::vector<int64_t> shape = {5, 5, 8, 64};
+  InitArgs lecun;
+  ASSERT_TRUE(parseInitArgs("variance_scaling", "fan_in", "uniform", lecun));
+  lecun.fans = computeFans(shape);
+  EXPECT_EQ(initialisedFrom(lecun, shape),
+            initialised(Initializer::LecunUniform, shape));
+
+  InitArgs torch = lecun;
+  torch.scale = 1.0 / 3.0;
+  Stats t = statsOf(initialisedFrom(torch, shape));
+  double bound = 1.0 / std::sqrt(200.0);
+  EXPECT_GE(t.min, -bound);
+  EXPECT_LT(t.max, bound);
+  EXPECT_GT(t.max, 0.99 * bound);
+
+  InitArgs uniform;
+  ASSERT_TRUE(parseInitArgs("random_uniform", "", "", uniform));
+  uniform.minval = 1;
+  uniform.maxval = 3;
+  Stats u = statsOf(initialisedFrom(uniform, {100000}));
+  EXPECT_GE(u.min, 1.0);
+  EXPECT_LT(u.max, 3.0);
+  EXPECT_NEAR(u.mean, 2.0, 0.01);
+
+  InitArgs normal;
+  ASSERT_TRUE(parseInitArgs("random_normal", "", "", normal));
+  normal.mean = -1;
+  normal.stddev = 0.5;
+  Stats n = statsOf(initialisedFrom(normal, {100000}));
+  EXPECT_NEAR(n.mean, -1.0, 0.01);
+  EXPECT_NEAR(n.stddev, 0.5, 0.01);
+  EXPECT_LT(n.min, -1.0 - 2 * 0.5) << "an untruncated normal";
+
+  InitArgs truncated = normal;
+  ASSERT_TRUE(parseInitArgs("truncated_normal", "", "", truncated));
+  Stats tn = statsOf(initialisedFrom(truncated, {100000}));
+  EXPECT_GE(tn.min, -2.0);
+  EXPECT_LE(tn.max, 0.0);
+  EXPECT_NEAR(tn.stddev, 0.5 * kTruncatedNormalStddev, 0.01);
+
+  InitArgs constant;
+  ASSERT_TRUE(parseInitArgs("constant", "", "", constant));
+  constant.value = 0.25;
+  EXPECT_EQ(initialisedFrom(constant, {3}), std::vector<float>(3, 0.25f));
+
+  InitArgs bad;
+  Status s = parseInitArgs("orthogonal", "", "", bad);
+  EXPECT_EQ(s.message(), "unknown initialiser kind 'orthogonal'");
+  s = parseInitArgs("variance_scaling", "fan_sum", "uniform", bad);
+  EXPECT_EQ(s.message(), "unknown variance_scaling mode 'fan_sum'");
+  s = parseInitArgs("variance_scaling", "fan_in", "cauchy", bad);
+  EXPECT_EQ(s.message(), "unknown variance_scaling distribution 'cauchy'");
+}
+
 } // namespace

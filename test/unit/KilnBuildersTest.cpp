@@ -136,7 +136,7 @@ TEST_F(KilnBuilders, ForwardAndLosses) {
   builder.create<kiln::BatchNormInferOp>(loc(), x, a[3], a[3], a[3], a[3],
                                          1e-3f);
   builder.create<kiln::MovingAverageOp>(loc(), a[3], bn.getBatchMean(), 0.99f);
-  auto drop = builder.create<kiln::DropoutOp>(loc(), x, a[6], 0.25f, 7, 1);
+  auto drop = builder.create<kiln::DropoutOp>(loc(), x, a[6], a[6], 0.25f, 1);
   EXPECT_EQ(drop.getMask().getType(), x.getType());
   Value sum = builder.create<kiln::AddOp>(loc(), x, drop.getOutput());
   builder.create<kiln::MulOp>(loc(), sum, drop.getMask());
@@ -283,7 +283,7 @@ TEST_F(KilnBuilders, BadAttributesReachTheVerifier) {
   builder.create<kiln::MaxPool2DOp>(loc(), a[0], ArrayRef<int64_t>{2},
                                     ArrayRef<int64_t>{2, 2},
                                     ArrayRef<int64_t>{0, 0, 0, 0});
-  builder.create<kiln::DropoutOp>(loc(), a[0], a[1], 1.5f, 0, 0);
+  builder.create<kiln::DropoutOp>(loc(), a[0], a[1], a[1], 1.5f, 0);
   std::string messages;
   EXPECT_TRUE(failed(verifyModule(messages)));
   EXPECT_NE(messages.find("'window' must have 2 elements, got 1"),

@@ -135,6 +135,14 @@ TEST(Metrics, ConfusionMatrixText) {
                                       "        0  1  0  0\n"
                                       "        1  0  0  0\n"
                                       "        2  0 12  0\n");
+  // With class names, each row names its true class.
+  EXPECT_EQ(formatConfusionMatrix(m, {"Trouser", "Bag", "Coat"}),
+            "true\\pred  0  1  2\n"
+            "Trouser 0  1  0  0\n"
+            "    Bag 1  0  0  0\n"
+            "   Coat 2  0 12  0\n");
+  // A list of another length is ignored.
+  EXPECT_EQ(formatConfusionMatrix(m, {"a"}), formatConfusionMatrix(m));
 }
 
 // Tests argmax ties, out-of-range classes and an empty matrix.

@@ -18,6 +18,8 @@ struct PlanVariant {
   int64_t arenaBytes = 64;
   fb::BufferKind weightKind = fb::BufferKind::Current;
   bool withTrainStep = false;
+  /// The data's label selection (none when empty).
+  std::vector<int32_t> select;
 };
 
 /// A one-kernel @infer over 2x2x1 images and 2 classes: the kernel reads the
@@ -69,7 +71,13 @@ std::vector<uint8_t> makePlan(const PlanVariant &v = {}) {
   auto input = fbb.CreateVector(std::vector<int64_t>{2, 2, 1});
   auto classNames = fbb.CreateVector(classes);
   auto tensors = fbb.CreateVector(persistent);
-  auto training = fb::CreateTraining(fbb);
+  flatbuffers::Offset<fb::DataSource> data;
+  if (!v.select.empty())
+    data = fb::CreateDataSource(fbb, 0, 0, 0, 0, fbb.CreateVector(v.select));
+  fb::TrainingBuilder tb(fbb);
+  if (!data.IsNull())
+    tb.add_data(data);
+  auto training = tb.Finish();
   fb::PlanBuilder pb(fbb);
   pb.add_schema_version(v.version);
   pb.add_model_name(name);
@@ -174,6 +182,39 @@ TEST(Plan, InconsistentReferencesRefused) {
   PlanVariant withStep;
   withStep.withTrainStep = true;
   EXPECT_TRUE(load(makePlan(withStep), true).isOk());
+}
+
+// Tests the data's label selection: as many distinct byte labels as
+// classes load and are returned in order; a selection of another length, a
+// label twice or a label no IDX file can hold is refused, naming the plan.
+TEST(Plan, SelectedLabels) {
+  PlanVariant v;
+  v.select = {7, 3};
+  std::vector<uint8_t> bytes = makePlan(v);
+  PlanExpectations expect{0xabcdef, 2, false};
+  const fb::Plan *plan = nullptr;
+  Status s = loadPlan(bytes.data(), bytes.size(), expect, "p", plan);
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(selectedLabels(*plan), (std::vector<int32_t>{7, 3}));
+  EXPECT_TRUE(selectedLabels(*fb::GetPlan(makePlan().data())).empty());
+
+  v.select = {1, 2, 3};
+  s = load(makePlan(v));
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("test.kplan: plan selects 3 labels for 2 classes"),
+            std::string::npos)
+      << s.message();
+  v.select = {4, 4};
+  s = load(makePlan(v));
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("plan selects label 4 twice"), std::string::npos)
+      << s.message();
+  v.select = {4, 300};
+  s = load(makePlan(v));
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("label 300, which no IDX file has"),
+            std::string::npos)
+      << s.message();
 }
 
 /// Parses `args` with a parser of every kind of option.

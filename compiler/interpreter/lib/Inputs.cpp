@@ -47,7 +47,11 @@ randomInputs(const Signature &signature, const RandomInputOptions &options) {
   for (size_t i = 0; i < signature.arguments.size(); ++i) {
     const SlotInfo &slot = signature.arguments[i];
     if (slot.kind == ValueKind::I64) {
-      inputs.push_back(RuntimeValue<T>::i64(options.step));
+      // The seed argument (dropout's key) takes the seed, the others
+      // (the step) the step.
+      inputs.push_back(RuntimeValue<T>::i64(
+          slot.role == "seed" ? static_cast<int64_t>(options.seed)
+                              : options.step));
       continue;
     }
     if (slot.kind == ValueKind::F32) {

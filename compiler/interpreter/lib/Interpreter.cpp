@@ -300,8 +300,7 @@ ref::Result<Values<T>> evalKilnOp(Operation *op, Operands<T> operands) {
       })
       .Case([&](DropoutOp o) {
         return many<T>(ref::dropout(t(0), i64(1), valueOf(o.getRateAttr()),
-                                    o.getSeedAttr().getInt(),
-                                    o.getStreamAttr().getInt()),
+                                    i64(2), o.getStreamAttr().getInt()),
                        &ref::DropoutResult<T>::y, &ref::DropoutResult<T>::mask);
       })
       .Case([&](MulOp) { return one(ref::mul(t(0), t(1))); })

@@ -77,8 +77,8 @@ private:
   const Network &net;
   const SourceManager &sources;
 
-  /// The step argument (dropout draws a new mask per step).
-  Value step;
+  /// The step and seed arguments (dropout's mask is a function of both).
+  Value step, seed;
   /// Per layer: its output value.
   std::vector<Value> values;
   /// Per parameter: its argument of @forward.
@@ -372,10 +372,10 @@ LogicalResult Generator::emitLayer(unsigned index) {
   case LayerKind::Dropout: {
     uint64_t stream = rng::streamId(rng::StreamKind::Dropout,
                                     static_cast<uint32_t>(l.dropoutStream));
-    out = b.create<DropoutOp>(at, input(), step, static_cast<float>(l.rate),
-                              static_cast<int64_t>(net.training.seed),
-                              static_cast<int64_t>(stream))
-              .getOutput();
+    out =
+        b.create<DropoutOp>(at, input(), step, seed, static_cast<float>(l.rate),
+                            static_cast<int64_t>(stream))
+            .getOutput();
     break;
   }
   case LayerKind::Flatten:
@@ -428,17 +428,21 @@ OwningOpRef<ModuleOp> Generator::run() {
   (*module)->setAttr(attr::kClasses, b.getArrayAttr(classes));
   (*module)->setAttr(attr::kTraining, trainingAttr());
 
-  // Arguments: input, step, trainable parameters, then non-trainable ones
-  // (BatchNorm statistics, frozen layers' parameters), each in the
-  // network's parameter order.
+  // Arguments: input, step, seed, trainable parameters, then non-trainable
+  // ones (BatchNorm statistics, frozen layers' parameters), each in the
+  // network's parameter order. The seed is an argument, not an attribute,
+  // so the executables' --seed changes dropout's masks (the training
+  // set-up's seed is only its default).
   const Layer &inputLayer = net.layers[net.input];
-  SmallVector<Type> argTypes = {tensorType(inputLayer.shape), b.getI64Type()};
+  SmallVector<Type> argTypes = {tensorType(inputLayer.shape), b.getI64Type(),
+                                b.getI64Type()};
+  auto roleOnly = [&](StringRef role) {
+    return b.getDictionaryAttr(
+        b.getNamedAttr(attr::kRole, b.getStringAttr(role)));
+  };
   SmallVector<DictionaryAttr> argAttrs = {
-      b.getDictionaryAttr(
-          b.getNamedAttr(attr::kRole, b.getStringAttr(role::kInput))),
-      b.getDictionaryAttr(
-          b.getNamedAttr(attr::kRole, b.getStringAttr(role::kStep)))};
-  SmallVector<Location> argLocs = {loc(inputLayer.range), modelLoc};
+      roleOnly(role::kInput), roleOnly(role::kStep), roleOnly(role::kSeed)};
+  SmallVector<Location> argLocs = {loc(inputLayer.range), modelLoc, modelLoc};
   SmallVector<unsigned> order;
   for (bool trainable : {true, false})
     for (unsigned p = 0; p < net.params.size(); ++p)
@@ -456,7 +460,9 @@ OwningOpRef<ModuleOp> Generator::run() {
   auto forward = b.create<func::FuncOp>(modelLoc, fn::kForward,
                                         b.getFunctionType(argTypes, {}));
   forward->setAttr(attr::kOutputActivation,
-                   b.getStringAttr(net.outputSoftmax ? "softmax" : "linear"));
+                   b.getStringAttr(net.outputSoftmax
+                                       ? outputActivation::kSoftmax
+                                       : outputActivation::kLinear));
   Block *entry = forward.addEntryBlock();
   for (auto [i, attrs] : llvm::enumerate(argAttrs)) {
     forward.setArgAttrs(i, attrs);
@@ -471,9 +477,10 @@ OwningOpRef<ModuleOp> Generator::run() {
       ++numUses[in];
   values[net.input] = entry->getArgument(0);
   step = entry->getArgument(1);
+  seed = entry->getArgument(2);
   paramArgs.assign(net.params.size(), Value());
   for (auto [k, p] : llvm::enumerate(order))
-    paramArgs[p] = entry->getArgument(2 + k);
+    paramArgs[p] = entry->getArgument(3 + k);
   stateOut = paramArgs;
 
   for (unsigned i = 0; i < net.layers.size(); ++i)

@@ -2,11 +2,11 @@
 
 // Tests that a dropout of rate 0 whose mask is unused disappears.
 // CHECK-LABEL: func.func @dropout_zero
-// CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %{{.*}}: i64)
+// CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %{{.*}}: i64, %{{.*}}: i64)
 // CHECK-NOT: kiln.dropout
 // CHECK: return %[[X]]
-func.func @dropout_zero(%x: tensor<?x128xf32>, %step: i64) -> tensor<?x128xf32> {
-  %y, %mask = kiln.dropout %x, %step {rate = 0.0 : f32, seed = 1, stream = 0}
+func.func @dropout_zero(%x: tensor<?x128xf32>, %step: i64, %seed: i64) -> tensor<?x128xf32> {
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.0 : f32, stream = 0}
       : tensor<?x128xf32>
   return %y : tensor<?x128xf32>
 }
@@ -16,13 +16,13 @@ func.func @dropout_zero(%x: tensor<?x128xf32>, %step: i64) -> tensor<?x128xf32> 
 // Tests that the gradient of a rate-0 dropout (grad * mask) folds to the
 // gradient, so the dropout disappears with its mask.
 // CHECK-LABEL: func.func @dropout_zero_grad
-// CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[G:.*]]: tensor<?x128xf32>, %{{.*}}: i64)
+// CHECK-SAME: (%[[X:.*]]: tensor<?x128xf32>, %[[G:.*]]: tensor<?x128xf32>, %{{.*}}: i64, %{{.*}}: i64)
 // CHECK-NOT: kiln.dropout
 // CHECK-NOT: kiln.mul
 // CHECK: return %[[X]], %[[G]]
 func.func @dropout_zero_grad(%x: tensor<?x128xf32>, %g: tensor<?x128xf32>,
-                             %step: i64) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
-  %y, %mask = kiln.dropout %x, %step {rate = 0.0 : f32, seed = 1, stream = 0}
+                             %step: i64, %seed: i64) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.0 : f32, stream = 0}
       : tensor<?x128xf32>
   %gx = kiln.mul %g, %mask : tensor<?x128xf32>
   return %y, %gx : tensor<?x128xf32>, tensor<?x128xf32>
@@ -36,8 +36,8 @@ func.func @dropout_zero_grad(%x: tensor<?x128xf32>, %g: tensor<?x128xf32>,
 // CHECK: %[[GX:.*]] = kiln.mul %{{.*}}, %[[MASK]]
 // CHECK: return %[[Y]], %[[GX]]
 func.func @dropout_kept(%x: tensor<?x128xf32>, %g: tensor<?x128xf32>,
-                        %step: i64) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
-  %y, %mask = kiln.dropout %x, %step {rate = 0.5 : f32, seed = 1, stream = 0}
+                        %step: i64, %seed: i64) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.5 : f32, stream = 0}
       : tensor<?x128xf32>
   %gx = kiln.mul %g, %mask : tensor<?x128xf32>
   return %y, %gx : tensor<?x128xf32>, tensor<?x128xf32>

@@ -412,36 +412,46 @@ func.func @moving_average_rank(%r: tensor<4x32xf32>, %b: tensor<4x32xf32>) {
 // -----
 
 // Tests that the dropout rate must be below 1.
-func.func @dropout_rate(%x: tensor<?x128xf32>, %step: i64) {
+func.func @dropout_rate(%x: tensor<?x128xf32>, %step: i64, %seed: i64) {
   // expected-error@+1 {{'rate' must be in [0, 1), got 1}}
-  %y, %m = kiln.dropout %x, %step {rate = 1.0 : f32, seed = 1, stream = 0} : tensor<?x128xf32>
+  %y, %m = kiln.dropout %x, %step, %seed {rate = 1.0 : f32, stream = 0} : tensor<?x128xf32>
   return
 }
 
 // -----
 
 // Tests that a negative dropout rate is rejected.
-func.func @dropout_negative_rate(%x: tensor<?x128xf32>, %step: i64) {
+func.func @dropout_negative_rate(%x: tensor<?x128xf32>, %step: i64, %seed: i64) {
   // expected-error@+1 {{'rate' must be in [0, 1), got -0.5}}
-  %y, %m = kiln.dropout %x, %step {rate = -0.5 : f32, seed = 1, stream = 0} : tensor<?x128xf32>
+  %y, %m = kiln.dropout %x, %step, %seed {rate = -0.5 : f32, stream = 0} : tensor<?x128xf32>
   return
 }
 
 // -----
 
 // Tests that the dropout step must be an i64.
-func.func @dropout_step_type(%x: tensor<?x128xf32>, %step: i32) {
+func.func @dropout_step_type(%x: tensor<?x128xf32>, %step: i32, %seed: i64) {
   // expected-error@+1 {{operand #1 must be 64-bit signless integer, but got 'i32'}}
-  %y, %m = "kiln.dropout"(%x, %step) <{rate = 0.5 : f32, seed = 1, stream = 0}> : (tensor<?x128xf32>, i32) -> (tensor<?x128xf32>, tensor<?x128xf32>)
+  %y, %m = "kiln.dropout"(%x, %step, %seed) <{rate = 0.5 : f32, stream = 0}> : (tensor<?x128xf32>, i32, i64) -> (tensor<?x128xf32>, tensor<?x128xf32>)
   return
 }
 
 // -----
 
-// Tests that the dropout seed is required.
-func.func @dropout_seed(%x: tensor<?x128xf32>, %step: i64) {
-  // expected-error@+1 {{requires attribute 'seed'}}
-  %y, %m = kiln.dropout %x, %step {rate = 0.5 : f32, stream = 0} : tensor<?x128xf32>
+// Tests that the dropout seed must be an i64 (a run-time value, not an
+// attribute).
+func.func @dropout_seed_type(%x: tensor<?x128xf32>, %step: i64, %seed: f32) {
+  // expected-error@+1 {{operand #2 must be 64-bit signless integer, but got 'f32'}}
+  %y, %m = "kiln.dropout"(%x, %step, %seed) <{rate = 0.5 : f32, stream = 0}> : (tensor<?x128xf32>, i64, f32) -> (tensor<?x128xf32>, tensor<?x128xf32>)
+  return
+}
+
+// -----
+
+// Tests that the dropout stream is required.
+func.func @dropout_stream(%x: tensor<?x128xf32>, %step: i64, %seed: i64) {
+  // expected-error@+1 {{requires attribute 'stream'}}
+  %y, %m = kiln.dropout %x, %step, %seed {rate = 0.5 : f32} : tensor<?x128xf32>
   return
 }
 

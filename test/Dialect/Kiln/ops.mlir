@@ -100,11 +100,13 @@ func.func @batch_norm(%x: tensor<?x13x13x32xf32>, %gamma: tensor<32xf32>,
   return %z, %m2 : tensor<?x13x13x32xf32>, tensor<32xf32>
 }
 
-// Tests that dropout round-trips with both results and its i64 step.
+// Tests that dropout round-trips with both results and its i64 step and
+// seed operands.
 // CHECK-LABEL: func.func @dropout
-func.func @dropout(%x: tensor<?x128xf32>, %step: i64) -> tensor<?x128xf32> {
-  // CHECK: %[[Y:.*]], %[[MASK:.*]] = kiln.dropout %{{.*}}, %{{.*}} {rate = 2.000000e-01 : f32, seed = 42 : i64, stream = 3 : i64} : tensor<?x128xf32>
-  %y, %mask = kiln.dropout %x, %step {rate = 0.2 : f32, seed = 42, stream = 3}
+// CHECK-SAME: (%{{.*}}: tensor<?x128xf32>, %[[STEP:.*]]: i64, %[[SEED:.*]]: i64)
+func.func @dropout(%x: tensor<?x128xf32>, %step: i64, %seed: i64) -> tensor<?x128xf32> {
+  // CHECK: %[[Y:.*]], %[[MASK:.*]] = kiln.dropout %{{.*}}, %[[STEP]], %[[SEED]] {rate = 2.000000e-01 : f32, stream = 3 : i64} : tensor<?x128xf32>
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.2 : f32, stream = 3}
       : tensor<?x128xf32>
   // CHECK: kiln.mul %[[Y]], %[[MASK]] : tensor<?x128xf32>
   %z = kiln.mul %y, %mask : tensor<?x128xf32>
@@ -329,7 +331,7 @@ func.func @kernel(%x: tensor<?x28x28x1xf32>, %w: tensor<3x3x1x32xf32>,
   // CHECK-NEXT: ^bb0(%[[BX:.*]]: tensor<?x28x28x1xf32>, %[[BW:.*]]: tensor<3x3x1x32xf32>, %[[BB:.*]]: tensor<32xf32>, %[[BS:.*]]: i64):
   // CHECK-NEXT: %[[C:.*]] = kiln.conv2d %[[BX]], %[[BW]]
   // CHECK-NEXT: %[[Z:.*]] = kiln.bias_add %[[C]], %[[BB]]
-  // CHECK-NEXT: %[[Y:.*]], %{{.*}} = kiln.dropout %[[Z]], %[[BS]]
+  // CHECK-NEXT: %[[Y:.*]], %{{.*}} = kiln.dropout %[[Z]], %[[BS]], %[[BS]]
   // CHECK-NEXT: kiln.yield %[[Z]], %[[Y]] : tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>
   // CHECK-NEXT: }
   // CHECK: return %[[K]]#0, %[[K]]#1
@@ -341,7 +343,7 @@ func.func @kernel(%x: tensor<?x28x28x1xf32>, %w: tensor<3x3x1x32xf32>,
        %bb: tensor<32xf32>, %bs: i64):
     %c = kiln.conv2d %bx, %bw : (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>) -> tensor<?x26x26x32xf32>
     %z = kiln.bias_add %c, %bb : tensor<?x26x26x32xf32>, tensor<32xf32>
-    %y, %mask = kiln.dropout %z, %bs {rate = 0.25 : f32, seed = 0, stream = 5}
+    %y, %mask = kiln.dropout %z, %bs, %bs {rate = 0.25 : f32, stream = 5}
         : tensor<?x26x26x32xf32>
     kiln.yield %z, %y : tensor<?x26x26x32xf32>, tensor<?x26x26x32xf32>
   }

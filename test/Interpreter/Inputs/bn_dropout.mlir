@@ -1,6 +1,6 @@
 // A training step written by hand in the @train_step form: a strided conv2d,
 // batch_norm_train over batch and space (its moving statistics updated with
-// moving_average), gelu, dropout with a fixed seed and stream, flatten, dense
+// moving_average), gelu, dropout on the seed argument, flatten, dense
 // and softmax_cross_entropy; the backward pass (dropout's gradient is
 // mul(grad, mask)); Adam.
 
@@ -8,6 +8,7 @@ func.func @train_step(
     %x: tensor<?x4x4x2xf32> {kiln.role = "input"},
     %labels: tensor<?x3xf32> {kiln.role = "labels"},
     %step: i64 {kiln.role = "step"},
+    %seed: i64 {kiln.role = "seed"},
     %lr: f32 {kiln.role = "lr"},
     %w: tensor<2x2x2x3xf32> {kiln.role = "param", kiln.name = "conv2d/kernel"},
     %gamma: tensor<3xf32> {kiln.role = "param", kiln.name = "batch_normalization/gamma"},
@@ -38,7 +39,7 @@ func.func @train_step(
   %y, %mean, %var = kiln.batch_norm_train %h, %gamma, %beta {epsilon = 1.0e-3 : f32}
       : tensor<?x2x2x3xf32>, tensor<3xf32>
   %a = kiln.gelu %y : tensor<?x2x2x3xf32>
-  %dropped, %mask = kiln.dropout %a, %step {rate = 0.25 : f32, seed = 7, stream = 3}
+  %dropped, %mask = kiln.dropout %a, %step, %seed {rate = 0.25 : f32, stream = 3}
       : tensor<?x2x2x3xf32>
   %f = kiln.flatten %dropped : tensor<?x2x2x3xf32> -> tensor<?x12xf32>
   %d = kiln.dense %f, %wd : (tensor<?x12xf32>, tensor<12x3xf32>) -> tensor<?x3xf32>

@@ -14,7 +14,7 @@ module attributes {
                    epsilon = 1.0e-7 : f32, batch_size = 64 : i64,
                    epochs = 3 : i64, seed = 1 : i64,
                    validation_split = 0.0 : f32,
-                   augment = {horizontal_flip = true, rotation = 10.0 : f32}}
+                   augmentation = {horizontal_flip = true, rotation = 10.0 : f32}}
 } {
   func.func @forward(
       %input: tensor<?x28x28x1xf32> {kiln.role = "input"},

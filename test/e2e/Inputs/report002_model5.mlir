@@ -16,6 +16,7 @@ module attributes {
   func.func @forward(
       %input: tensor<?x28x28x1xf32> {kiln.role = "input"},
       %step: i64 {kiln.role = "step"},
+      %seed: i64 {kiln.role = "seed"},
       %w0: tensor<3x3x1x32xf32> {kiln.role = "param", kiln.name = "conv2d/kernel", kiln.init = "glorot_uniform"},
       %b0: tensor<32xf32> {kiln.role = "param", kiln.name = "conv2d/bias", kiln.init = "zeros"},
       %w1: tensor<3x3x32x64xf32> {kiln.role = "param", kiln.name = "conv2d_1/kernel", kiln.init = "glorot_uniform"},
@@ -43,7 +44,7 @@ module attributes {
     %y3 = kiln.dense %f, %w3 : (tensor<?x1152xf32>, tensor<1152x128xf32>) -> tensor<?x128xf32> loc("report002_model5.kiln":10:3)
     %z3 = kiln.bias_add %y3, %b3 : tensor<?x128xf32>, tensor<128xf32> loc("report002_model5.kiln":10:3)
     %a3 = kiln.relu %z3 : tensor<?x128xf32> loc("report002_model5.kiln":10:3)
-    %d3, %k3 = kiln.dropout %a3, %step {rate = 0.2 : f32, seed = 0, stream = 8589934599} : tensor<?x128xf32> loc("report002_model5.kiln":11:3)
+    %d3, %k3 = kiln.dropout %a3, %step, %seed {rate = 0.2 : f32, stream = 8589934599} : tensor<?x128xf32> loc("report002_model5.kiln":11:3)
     %y4 = kiln.dense %d3, %w4 : (tensor<?x128xf32>, tensor<128x10xf32>) -> tensor<?x10xf32> loc("report002_model5.kiln":12:3)
     %z4 = kiln.bias_add %y4, %b4 : tensor<?x10xf32>, tensor<10xf32> loc("report002_model5.kiln":12:3)
     return %z4 : tensor<?x10xf32> loc("report002_model5.kiln":12:3)

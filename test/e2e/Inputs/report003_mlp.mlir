@@ -17,13 +17,14 @@ module attributes {
                    early_stopping = {monitor = "val_loss", patience = 10 : i64,
                                      min_delta = 0.0 : f32,
                                      restore_best = false},
-                   augment = {horizontal_flip = true, rotation = 10.0 : f32,
-                              zoom = 0.1 : f32, classes = [2, 6],
-                              copies = 1 : i64}}
+                   augmentation = {horizontal_flip = true, rotation = 10.0 : f32,
+                                   zoom = 0.1 : f32, classes = array<i64: 2, 6>,
+                                   copies = 1 : i64}}
 } {
   func.func @forward(
       %input: tensor<?x28x28x1xf32> {kiln.role = "input"},
       %step: i64 {kiln.role = "step"},
+      %seed: i64 {kiln.role = "seed"},
       %w0: tensor<784x448xf32> {kiln.role = "param", kiln.name = "dense/kernel", kiln.init = "glorot_uniform"},
       %b0: tensor<448xf32> {kiln.role = "param", kiln.name = "dense/bias", kiln.init = "zeros"},
       %w1: tensor<448x32xf32> {kiln.role = "param", kiln.name = "dense_1/kernel", kiln.init = "glorot_uniform"},
@@ -40,7 +41,7 @@ module attributes {
     %y0 = kiln.dense %f, %w0 : (tensor<?x784xf32>, tensor<784x448xf32>) -> tensor<?x448xf32> loc("report003_mlp.kiln":5:3)
     %z0 = kiln.bias_add %y0, %b0 : tensor<?x448xf32>, tensor<448xf32> loc("report003_mlp.kiln":5:3)
     %a0 = kiln.gelu %z0 : tensor<?x448xf32> loc("report003_mlp.kiln":5:3)
-    %d0, %k0 = kiln.dropout %a0, %step {rate = 0.3 : f32, seed = 0, stream = 8589934594} : tensor<?x448xf32> loc("report003_mlp.kiln":6:3)
+    %d0, %k0 = kiln.dropout %a0, %step, %seed {rate = 0.3 : f32, stream = 8589934594} : tensor<?x448xf32> loc("report003_mlp.kiln":6:3)
     %y1 = kiln.dense %d0, %w1 : (tensor<?x448xf32>, tensor<448x32xf32>) -> tensor<?x32xf32> loc("report003_mlp.kiln":7:3)
     %z1 = kiln.bias_add %y1, %b1 : tensor<?x32xf32>, tensor<32xf32> loc("report003_mlp.kiln":7:3)
     %a1 = kiln.gelu %z1 : tensor<?x32xf32> loc("report003_mlp.kiln":7:3)

@@ -19,6 +19,7 @@
 func.func @forward(
     %input: tensor<?x28x28x1xf32> {kiln.role = "input"},
     %step: i64 {kiln.role = "step"},
+    %seed: i64 {kiln.role = "seed"},
     %conv2d_k: tensor<3x3x1x32xf32> {kiln.role = "param", kiln.name = "conv2d/kernel", kiln.init = "he_normal", kiln.l2 = 1.0e-3 : f32},
     %conv2d_b: tensor<32xf32> {kiln.role = "param", kiln.name = "conv2d/bias", kiln.init = "zeros"},
     %batch_normalization_gamma: tensor<32xf32> {kiln.role = "param", kiln.name = "batch_normalization/gamma", kiln.init = "ones"},
@@ -76,7 +77,7 @@ func.func @forward(
   %batch_normalization_1_mv2 = kiln.moving_average %batch_normalization_1_mv, %batch_normalization_1_var {momentum = 0.99 : f32} : tensor<32xf32>
   %max_pooling2d = kiln.max_pool2d %batch_normalization_1 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>}
       : tensor<?x28x28x32xf32> -> tensor<?x14x14x32xf32>
-  %dropout, %dropout_mask = kiln.dropout %max_pooling2d, %step {rate = 0.25 : f32, seed = 42, stream = 1}
+  %dropout, %dropout_mask = kiln.dropout %max_pooling2d, %step, %seed {rate = 0.25 : f32, stream = 1}
       : tensor<?x14x14x32xf32>
   %conv2d_2 = kiln.conv2d %dropout, %conv2d_2_k {padding = array<i64: 1, 1, 1, 1>}
       : (tensor<?x14x14x32xf32>, tensor<3x3x32x64xf32>) -> tensor<?x14x14x64xf32>
@@ -86,7 +87,7 @@ func.func @forward(
       : tensor<?x14x14x64xf32>, tensor<64xf32>
   %batch_normalization_2_mm2 = kiln.moving_average %batch_normalization_2_mm, %batch_normalization_2_mean {momentum = 0.99 : f32} : tensor<64xf32>
   %batch_normalization_2_mv2 = kiln.moving_average %batch_normalization_2_mv, %batch_normalization_2_var {momentum = 0.99 : f32} : tensor<64xf32>
-  %dropout_1, %dropout_1_mask = kiln.dropout %batch_normalization_2, %step {rate = 0.25 : f32, seed = 42, stream = 2}
+  %dropout_1, %dropout_1_mask = kiln.dropout %batch_normalization_2, %step, %seed {rate = 0.25 : f32, stream = 2}
       : tensor<?x14x14x64xf32>
   %conv2d_3 = kiln.conv2d %dropout_1, %conv2d_3_k {padding = array<i64: 1, 1, 1, 1>}
       : (tensor<?x14x14x64xf32>, tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32>
@@ -98,7 +99,7 @@ func.func @forward(
   %batch_normalization_3_mv2 = kiln.moving_average %batch_normalization_3_mv, %batch_normalization_3_var {momentum = 0.99 : f32} : tensor<128xf32>
   %max_pooling2d_1 = kiln.max_pool2d %batch_normalization_3 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>}
       : tensor<?x14x14x128xf32> -> tensor<?x7x7x128xf32>
-  %dropout_2, %dropout_2_mask = kiln.dropout %max_pooling2d_1, %step {rate = 0.4 : f32, seed = 42, stream = 3}
+  %dropout_2, %dropout_2_mask = kiln.dropout %max_pooling2d_1, %step, %seed {rate = 0.4 : f32, stream = 3}
       : tensor<?x7x7x128xf32>
   %flatten = kiln.flatten %dropout_2 : tensor<?x7x7x128xf32> -> tensor<?x6272xf32>
   %dense = kiln.dense %flatten, %dense_k : (tensor<?x6272xf32>, tensor<6272x512xf32>) -> tensor<?x512xf32>
@@ -108,7 +109,7 @@ func.func @forward(
       : tensor<?x512xf32>, tensor<512xf32>
   %batch_normalization_4_mm2 = kiln.moving_average %batch_normalization_4_mm, %batch_normalization_4_mean {momentum = 0.99 : f32} : tensor<512xf32>
   %batch_normalization_4_mv2 = kiln.moving_average %batch_normalization_4_mv, %batch_normalization_4_var {momentum = 0.99 : f32} : tensor<512xf32>
-  %dropout_3, %dropout_3_mask = kiln.dropout %batch_normalization_4, %step {rate = 0.5 : f32, seed = 42, stream = 4}
+  %dropout_3, %dropout_3_mask = kiln.dropout %batch_normalization_4, %step, %seed {rate = 0.5 : f32, stream = 4}
       : tensor<?x512xf32>
   %dense_1 = kiln.dense %dropout_3, %dense_1_k : (tensor<?x512xf32>, tensor<512x128xf32>) -> tensor<?x128xf32>
   %dense_1_bias = kiln.bias_add %dense_1, %dense_1_b : tensor<?x128xf32>, tensor<128xf32>
@@ -117,7 +118,7 @@ func.func @forward(
       : tensor<?x128xf32>, tensor<128xf32>
   %batch_normalization_5_mm2 = kiln.moving_average %batch_normalization_5_mm, %batch_normalization_5_mean {momentum = 0.99 : f32} : tensor<128xf32>
   %batch_normalization_5_mv2 = kiln.moving_average %batch_normalization_5_mv, %batch_normalization_5_var {momentum = 0.99 : f32} : tensor<128xf32>
-  %dropout_4, %dropout_4_mask = kiln.dropout %batch_normalization_5, %step {rate = 0.5 : f32, seed = 42, stream = 5}
+  %dropout_4, %dropout_4_mask = kiln.dropout %batch_normalization_5, %step, %seed {rate = 0.5 : f32, stream = 5}
       : tensor<?x128xf32>
   %dense_2 = kiln.dense %dropout_4, %dense_2_k : (tensor<?x128xf32>, tensor<128x10xf32>) -> tensor<?x10xf32>
   %dense_2_bias = kiln.bias_add %dense_2, %dense_2_b : tensor<?x10xf32>, tensor<10xf32>

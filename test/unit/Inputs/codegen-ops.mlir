@@ -49,8 +49,8 @@ func.func @batch_norm_infer(%x: tensor<?x12xf32>, %gamma: tensor<12xf32>, %beta:
   %y = kiln.batch_norm_infer %x, %gamma, %beta, %mean, %var {epsilon = 1.0e-3 : f32} : tensor<?x12xf32>, tensor<12xf32>
   return %y : tensor<?x12xf32>
 }
-func.func @dropout(%x: tensor<?x7x9xf32>, %step: i64) -> (tensor<?x7x9xf32>, tensor<?x7x9xf32>) {
-  %y, %mask = kiln.dropout %x, %step {rate = 0.3 : f32, seed = 1234567890123, stream = 77} : tensor<?x7x9xf32>
+func.func @dropout(%x: tensor<?x7x9xf32>, %step: i64, %seed: i64) -> (tensor<?x7x9xf32>, tensor<?x7x9xf32>) {
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.3 : f32, stream = 77} : tensor<?x7x9xf32>
   return %y, %mask : tensor<?x7x9xf32>, tensor<?x7x9xf32>
 }
 func.func @shape_ops(%a: tensor<?x4x5x3xf32>, %b: tensor<?x4x5x2xf32>) -> (tensor<?x4x5x5xf32>, tensor<?x60xf32>, tensor<?x6x10xf32>, tensor<?x6x9x3xf32>, tensor<?x2x3x2xf32>) {

@@ -102,8 +102,8 @@ func.func @f(%x: tensor<2x3x3x4xf32>, %gamma: tensor<4xf32>, %beta: tensor<4xf32
       : tensor<2x3x3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<2x3x3x4xf32>, tensor<4xf32>
 })"},
       {"dropout", R"(
-func.func @f(%x: tensor<3x8xf32>, %step: i64) -> (tensor<3x8xf32>, tensor<3x8xf32>) {
-  %y, %mask = kiln.dropout %x, %step {rate = 0.3 : f32, seed = 42, stream = 5}
+func.func @f(%x: tensor<3x8xf32>, %step: i64, %seed: i64) -> (tensor<3x8xf32>, tensor<3x8xf32>) {
+  %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.3 : f32, stream = 5}
       : tensor<3x8xf32>
   return %y, %mask : tensor<3x8xf32>, tensor<3x8xf32>
 })"},
@@ -392,10 +392,11 @@ TYPED_TEST(InterpreterOps, BatchNormTrainInferAndMovingAverage) {
                    "moving average");
 }
 
-TYPED_TEST(InterpreterOps, DropoutTakesItsStepFromAnI64Operand) {
+TYPED_TEST(InterpreterOps, DropoutTakesItsStepAndSeedFromI64Operands) {
   using T = TypeParam;
   Tensor<T> x = random<T>({3, 8}, 1);
-  auto got = this->run("dropout", {x, RuntimeValue<T>::i64(7)});
+  auto got = this->run("dropout",
+                       {x, RuntimeValue<T>::i64(7), RuntimeValue<T>::i64(42)});
   ASSERT_EQ(got.size(), 2u);
   auto expected = unwrap(ref::dropout(x, 7, 0.3f, 42, 5));
   expectSameTensor(got[0], expected.y, "y");
@@ -403,6 +404,9 @@ TYPED_TEST(InterpreterOps, DropoutTakesItsStepFromAnI64Operand) {
   // Another step draws another mask.
   auto other = unwrap(ref::dropout(x, 8, 0.3f, 42, 5));
   EXPECT_NE(got[1].getTensor().elements(), other.mask.elements());
+  // So does another seed at the same step: the mask above is seed 42's.
+  auto reseeded = unwrap(ref::dropout(x, 7, 0.3f, 43, 5));
+  EXPECT_NE(got[1].getTensor().elements(), reseeded.mask.elements());
 }
 
 TYPED_TEST(InterpreterOps, MulAndAdd) {

@@ -86,7 +86,8 @@ func.func @main(%x: tensor<?x2xf32>)
   %v = arith.constant dense<0.0> : tensor<2xf32>
   %p2, %v2 = kiln.sgd_update %p, %g, %v, %lr {momentum = 0.0 : f32} : tensor<2xf32>
   %step = arith.constant 3 : i64
-  %d, %mask = kiln.dropout %y, %step {rate = 0.5 : f32, seed = 1, stream = 2}
+  %seed = arith.constant 1 : i64
+  %d, %mask = kiln.dropout %y, %step, %seed {rate = 0.5 : f32, stream = 2}
       : tensor<?x2xf32>
   return %y, %p2, %v2, %d : tensor<?x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<?x2xf32>
 }
@@ -101,7 +102,7 @@ func.func @main(%x: tensor<?x2xf32>)
   expectSameTensor(results.value[1], Tensor<T>({2}, {0, 3}), "param");
   expectSameTensor(results.value[2], Tensor<T>({2}, {-1, 1}), "velocity");
   expectSameTensor(results.value[3], unwrap(ref::dropout(y, 3, 0.5, 1, 2)).y,
-                   "dropout with a constant step");
+                   "dropout with a constant step and seed");
 }
 
 TYPED_TEST(InterpreterRun, ReturnsArgumentsAndOneValueTwice) {

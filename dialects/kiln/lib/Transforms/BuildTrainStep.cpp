@@ -539,7 +539,8 @@ LogicalResult buildTrainStep(ModuleOp module) {
   Type logitsType = forwardType.getResult(0);
   SmallVector<StringRef> slotNames = opt->slotNames();
 
-  // Arguments: input, labels, step, lr, params, state, slots.
+  // Arguments: input, labels, step, seed (when @forward has one), lr,
+  // params, state, slots.
   // Each argument keeps the location of the @forward argument it comes from
   // (a parameter's layer), so diagnostics and kernels point at the model.
   SmallVector<Type> argTypes;
@@ -557,6 +558,8 @@ LogicalResult buildTrainStep(ModuleOp module) {
   addForwardArg(sig->input);
   addArg(logitsType, roleAttrs(context, role::kLabels), forward.getLoc());
   addForwardArg(sig->step);
+  if (sig->seed)
+    addForwardArg(*sig->seed);
   addArg(Float32Type::get(context), roleAttrs(context, role::kLr),
          forward.getLoc());
   for (unsigned arg : llvm::concat<unsigned>(sig->params, sig->state))
@@ -590,8 +593,9 @@ LogicalResult buildTrainStep(ModuleOp module) {
   };
 
   // The train step's argument positions.
-  const unsigned inputArg = 0, labelsArg = 1, stepArg = 2, lrArg = 3;
-  const unsigned firstParam = 4;
+  const unsigned inputArg = 0, labelsArg = 1, stepArg = 2;
+  const unsigned seedArg = 3, lrArg = sig->seed ? 4 : 3;
+  const unsigned firstParam = lrArg + 1;
   const unsigned firstState = firstParam + sig->params.size();
   const unsigned firstSlot = firstState + sig->state.size();
 
@@ -599,6 +603,8 @@ LogicalResult buildTrainStep(ModuleOp module) {
   IRMapping map;
   map.map(forward.getArgument(sig->input), entry->getArgument(inputArg));
   map.map(forward.getArgument(sig->step), entry->getArgument(stepArg));
+  if (sig->seed)
+    map.map(forward.getArgument(*sig->seed), entry->getArgument(seedArg));
   for (auto [k, arg] : llvm::enumerate(sig->params))
     map.map(forward.getArgument(arg), entry->getArgument(firstParam + k));
   for (auto [k, arg] : llvm::enumerate(sig->state))

@@ -167,9 +167,9 @@ LogicalResult prepareInference(ModuleOp module) {
   bool softmax = false;
   if (auto activation =
           forward->getAttrOfType<StringAttr>(attr::kOutputActivation)) {
-    if (activation.getValue() == "softmax")
+    if (activation.getValue() == outputActivation::kSoftmax)
       softmax = true;
-    else if (activation.getValue() != "linear") {
+    else if (activation.getValue() != outputActivation::kLinear) {
       forward.emitError() << "unsupported kiln.output_activation " << activation
                           << " (softmax or linear)";
       return fail();

@@ -46,6 +46,12 @@ FailureOr<ForwardSignature> analyzeForward(func::FuncOp forward) {
                   "\"step\"";
       haveStep = true;
       sig.step = i;
+    } else if (role == role::kSeed) {
+      if (sig.seed || !argType.isInteger(64))
+        return forward.emitError()
+               << "@forward takes at most one argument with kiln.role = "
+                  "\"seed\", an i64";
+      sig.seed = i;
     } else if (role == role::kParam || role == role::kState) {
       auto tensor = dyn_cast<RankedTensorType>(argType);
       if (!tensor || !tensor.hasStaticShape())
@@ -56,7 +62,7 @@ FailureOr<ForwardSignature> analyzeForward(func::FuncOp forward) {
     } else {
       return forward.emitError()
              << "@forward argument #" << i
-             << " has no valid kiln.role (input, step, param or state)";
+             << " has no valid kiln.role (input, step, seed, param or state)";
     }
   }
   if (!haveInput || !haveStep)

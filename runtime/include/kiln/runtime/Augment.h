@@ -115,12 +115,14 @@ private:
   std::vector<float> scratch;
 };
 
-/// Appends one augmented copy of every sample of `data` whose class
-/// `config` applies to (report 003 doubled Pullover and Shirt this way).
-/// The copies are drawn from streams of their own, so they differ from the
-/// per-epoch augmentation of the same sample.
+/// Appends `copies` augmented copies of every sample of `data` whose class
+/// `config` applies to (report 003 doubled Pullover and Shirt this way with
+/// one copy): first copy 0 of each chosen sample, then copy 1, and so on.
+/// The copies are drawn from streams of their own (copy c at counter step
+/// c), so they differ from each other and from the per-epoch augmentation
+/// of the same sample.
 Status addAugmentedCopies(Dataset &data, const AugmentConfig &config,
-                          uint64_t seed);
+                          uint64_t seed, int copies = 1);
 
 } // namespace rt
 } // namespace kiln

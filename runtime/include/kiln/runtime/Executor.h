@@ -47,6 +47,8 @@ struct CallArgs {
   int64_t batch = 0;
   /// The 1-based optimizer step (Adam's t; the dropout counter).
   int64_t step = 1;
+  /// The run's seed: the key of dropout's masks.
+  uint64_t seed = 0;
   float learningRate = 0;
 };
 
@@ -92,6 +94,7 @@ private:
   std::vector<std::vector<float>> results;
   /// Scalars passed by address.
   int64_t stepValue = 0;
+  int64_t seedValue = 0;
   float lrValue = 0;
 };
 

@@ -38,9 +38,16 @@ Status readIdx(const std::string &path, IdxArray &out);
 /// `out`: pixels scaled to [0, 1] by /255, NHWC, labels as class indices.
 /// Fails (naming the file) unless the images are `height` x `width` x
 /// `channels`, the counts agree and every label is below `numClasses`.
+///
+/// With `selectLabels` (the model's `data { select = [...] }`), only the
+/// samples whose file label is in the list are kept, in file order, and
+/// label selectLabels[k] becomes class k; other labels are dropped whatever
+/// their value. `numClasses` must then be the list's length, and the
+/// selection must keep at least one sample.
 Status loadIdxDataset(const std::string &imagesPath,
                       const std::string &labelsPath, int height, int width,
-                      int channels, int numClasses, Dataset &out);
+                      int channels, int numClasses, Dataset &out,
+                      const std::vector<int32_t> &selectLabels = {});
 
 /// Where Debian's `dataset-fashion-mnist` package installs the data.
 constexpr const char *kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

@@ -60,15 +60,63 @@ constexpr double kTruncatedNormalStddev = 0.87962566103423978;
 
 /// The distribution of an initialiser on a given shape.
 struct InitDistribution {
-  enum Kind { Constant, Uniform, TruncatedNormal } kind = Constant;
+  enum Kind { Constant, Uniform, TruncatedNormal, Normal } kind = Constant;
   /// Constant: the value. Uniform: values lie in [-limit, limit).
   /// TruncatedNormal: the normal's standard deviation before truncation
-  /// (values lie in [-2 stddev, 2 stddev]).
+  /// (values lie in [-2 stddev, 2 stddev]). Normal: its standard deviation.
   double value = 0;
+  /// Added to every drawn value (a uniform range's centre, a normal's
+  /// mean); 0 for the named initialisers.
+  double offset = 0;
 };
+
 /// The distribution `init` draws from for a parameter of `shape`.
 InitDistribution initDistribution(Initializer init,
                                   const std::vector<int64_t> &shape);
+
+/// An initialiser given by its Keras kind and arguments (the model file's
+/// `kiln.init_args`), for those without a name of their own, such as
+/// report 001's variance_scaling(scale=1/3, mode=fan_in,
+/// distribution=uniform).
+struct InitArgs {
+  enum class Kind {
+    Constant,
+    RandomUniform,
+    RandomNormal,
+    TruncatedNormal,
+    VarianceScaling
+  };
+  enum class Mode { FanIn, FanOut, FanAvg };
+  enum class Distribution { Uniform, TruncatedNormal, UntruncatedNormal };
+  Kind kind = Kind::Constant;
+  /// Constant: value. RandomUniform: [minval, maxval). RandomNormal and
+  /// TruncatedNormal (redrawn beyond two standard deviations): mean, stddev.
+  double value = 0, minval = 0, maxval = 0, mean = 0, stddev = 0;
+  /// VarianceScaling: variance scale / fan of `mode` (at least 1), drawn
+  /// from `distribution`, the fans those of the parameter in Keras' sense.
+  double scale = 1;
+  Mode mode = Mode::FanIn;
+  Distribution distribution = Distribution::Uniform;
+  Fans fans;
+};
+
+/// Reads the Keras names of an InitArgs kind ("constant", "random_uniform",
+/// "random_normal", "truncated_normal", "variance_scaling"), mode
+/// ("fan_in", "fan_out", "fan_avg") and distribution ("uniform",
+/// "truncated_normal", "untruncated_normal") into `out`; the message names
+/// the unknown one. `mode` and `distribution` matter only for
+/// variance_scaling.
+Status parseInitArgs(const std::string &kind, const std::string &mode,
+                     const std::string &distribution, InitArgs &out);
+
+/// The distribution `args` draws from.
+InitDistribution initDistribution(const InitArgs &args);
+
+/// Fills `out` (product(shape) floats) as initializeParameter() does, from
+/// `args` instead of a named initialiser.
+Status initializeParameter(const InitArgs &args,
+                           const std::vector<int64_t> &shape, uint64_t seed,
+                           uint32_t parameterIndex, float *out);
 
 /// Fills `out` (product(shape) floats, owned by the caller) with the initial
 /// values of parameter number `parameterIndex`. Fails when a shape extent is

@@ -77,8 +77,12 @@ ClassificationReport classificationReport(const ConfusionMatrix &matrix,
 std::string formatClassificationReport(const ClassificationReport &report,
                                        int digits = 2);
 
-/// The matrix as an aligned text grid with class numbers on both axes.
-std::string formatConfusionMatrix(const ConfusionMatrix &matrix);
+/// The matrix as an aligned text grid with class numbers on both axes; with
+/// `classNames` (one per class), each row also names its true class, so a
+/// model trained on selected labels shows which classes the numbers are.
+std::string
+formatConfusionMatrix(const ConfusionMatrix &matrix,
+                      const std::vector<std::string> &classNames = {});
 
 /// The report as scikit-learn's output_dict (per-class objects, "accuracy",
 /// "macro avg", "weighted avg") plus "confusion_matrix" (rows of counts).

@@ -13,6 +13,7 @@
 #ifndef KILN_RUNTIME_PLAN_H
 #define KILN_RUNTIME_PLAN_H
 
+#include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Status.h"
 
 #include "kiln/runtime/schemas/plan_generated.h"
@@ -26,7 +27,7 @@ namespace kiln {
 namespace rt {
 
 /// Version written into and required of every plan.
-constexpr uint32_t kPlanSchemaVersion = 1;
+constexpr uint32_t kPlanSchemaVersion = 2;
 
 /// What the executable expects of its plan.
 struct PlanExpectations {
@@ -56,6 +57,17 @@ std::vector<int64_t> toShape(const flatbuffers::Vector<int64_t> *dims);
 
 /// The number of classes of a plan (its class names).
 int numClasses(const fb::Plan &plan);
+
+/// The initialiser arguments of `tensor` (its kiln.init_args), for an
+/// initialiser the runtime has no name for; fails when absent or unknown.
+Status initArgsOf(const fb::Persistent &tensor, InitArgs &out);
+
+/// The source labels the model's data keeps, class k being label
+/// selectedLabels(plan)[k]; empty when every label is its own class.
+std::vector<int32_t> selectedLabels(const fb::Plan &plan);
+
+/// Checks the selection: as many distinct labels in [0, 255] as classes.
+Status checkSelectLabels(const fb::Plan &plan);
 
 } // namespace rt
 } // namespace kiln

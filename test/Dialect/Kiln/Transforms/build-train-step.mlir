@@ -56,30 +56,32 @@
 // Tests that Model 4's train step returns the BatchNorm moving averages of
 // @forward as the new state (after the 26 parameters, before the slots),
 // differentiates BatchNorm with batch_norm_train_grad on the batch
-// statistics, dropout by the product with its mask, and adds the L2 penalty
+// statistics, dropout (on the step and seed arguments, which come before the
+// learning rate) by the product with its mask, and adds the L2 penalty
 // of each conv kernel to the loss and its gradient to the kernel's.
 // MODEL4-LABEL: func.func @train_step(
-// MODEL4-SAME: %arg30: tensor<32xf32> {kiln.init = "zeros", kiln.name = "batch_normalization/moving_mean", kiln.role = "state"}
-// MODEL4-SAME: %arg42: tensor<3x3x1x32xf32> {kiln.init = "zeros", kiln.name = "conv2d/kernel/m", kiln.role = "slot"}
-// MODEL4: %[[BN0:.*]], %[[MEAN0:.*]], %[[VAR0:.*]] = kiln.batch_norm_train %[[A0:[^,]*]], %arg6, %arg7
-// MODEL4: %[[NM0:.*]] = kiln.moving_average %arg30, %[[MEAN0]] {momentum = 9.900000e-01 : f32}
-// MODEL4: %[[NV0:.*]] = kiln.moving_average %arg31, %[[VAR0]] {momentum = 9.900000e-01 : f32}
-// MODEL4: kiln.moving_average %arg41, %{{.*}} : tensor<128xf32>
-// MODEL4: %{{.*}}, %[[MASK5:.*]] = kiln.dropout %{{.*}}, %arg2 {rate = 5.000000e-01 : f32, seed = 0 : i64, stream = 8589934611 : i64}
+// MODEL4-SAME: %arg2: i64 {kiln.role = "step"}, %arg3: i64 {kiln.role = "seed"}, %arg4: f32 {kiln.role = "lr"}
+// MODEL4-SAME: %arg31: tensor<32xf32> {kiln.init = "zeros", kiln.name = "batch_normalization/moving_mean", kiln.role = "state"}
+// MODEL4-SAME: %arg43: tensor<3x3x1x32xf32> {kiln.init = "zeros", kiln.name = "conv2d/kernel/m", kiln.role = "slot"}
+// MODEL4: %[[BN0:.*]], %[[MEAN0:.*]], %[[VAR0:.*]] = kiln.batch_norm_train %[[A0:[^,]*]], %arg7, %arg8
+// MODEL4: %[[NM0:.*]] = kiln.moving_average %arg31, %[[MEAN0]] {momentum = 9.900000e-01 : f32}
+// MODEL4: %[[NV0:.*]] = kiln.moving_average %arg32, %[[VAR0]] {momentum = 9.900000e-01 : f32}
+// MODEL4: kiln.moving_average %arg42, %{{.*}} : tensor<128xf32>
+// MODEL4: %{{.*}}, %[[MASK5:.*]] = kiln.dropout %{{.*}}, %arg2, %arg3 {rate = 5.000000e-01 : f32, stream = 8589934611 : i64}
 // MODEL4: %[[LOSS0:.*]] = kiln.softmax_cross_entropy
-// MODEL4: %[[GD5:.*]] = kiln.dense_grad_input %{{.*}}, %arg28
+// MODEL4: %[[GD5:.*]] = kiln.dense_grad_input %{{.*}}, %arg29
 // MODEL4-NEXT: kiln.mul %[[GD5]], %[[MASK5]]
-// MODEL4: %{{.*}}, %[[GGAMMA0:.*]], %[[GBETA0:.*]] = kiln.batch_norm_train_grad %{{.*}}, %[[A0]], %arg6, %[[MEAN0]], %[[VAR0]] {epsilon = 1.000000e-03 : f32}
+// MODEL4: %{{.*}}, %[[GGAMMA0:.*]], %[[GBETA0:.*]] = kiln.batch_norm_train_grad %{{.*}}, %[[A0]], %arg7, %[[MEAN0]], %[[VAR0]] {epsilon = 1.000000e-03 : f32}
 // MODEL4: %[[GW0:.*]] = kiln.conv2d_grad_filter %arg0
-// MODEL4: %[[PEN0:.*]] = kiln.l2_penalty %arg4 {scale = 1.000000e-03 : f32}
+// MODEL4: %[[PEN0:.*]] = kiln.l2_penalty %arg5 {scale = 1.000000e-03 : f32}
 // MODEL4: %[[LOSS1:.*]] = kiln.add %[[LOSS0]], %[[PEN0]]
-// MODEL4: %[[PG0:.*]] = kiln.l2_penalty_grad %arg4 {scale = 1.000000e-03 : f32}
+// MODEL4: %[[PG0:.*]] = kiln.l2_penalty_grad %arg5 {scale = 1.000000e-03 : f32}
 // MODEL4: %[[G0:.*]] = kiln.add %[[GW0]], %[[PG0]]
-// MODEL4: %[[PEN3:.*]] = kiln.l2_penalty %arg16
+// MODEL4: %[[PEN3:.*]] = kiln.l2_penalty %arg17
 // MODEL4: %[[LOSS4:.*]] = kiln.add %{{.*}}, %[[PEN3]] : tensor<f32>
-// MODEL4: %[[NP0:[^,]*]], %[[SM0:[^,]*]], %[[SV0:[^,]*]] = kiln.adam_update %arg4, %[[G0]], %arg42, %arg43, %arg3, %arg2
-// MODEL4: kiln.adam_update %arg6, %[[GGAMMA0]], %arg46, %arg47
-// MODEL4: kiln.adam_update %arg7, %[[GBETA0]], %arg48, %arg49
+// MODEL4: %[[NP0:[^,]*]], %[[SM0:[^,]*]], %[[SV0:[^,]*]] = kiln.adam_update %arg5, %[[G0]], %arg43, %arg44, %arg4, %arg2
+// MODEL4: kiln.adam_update %arg7, %[[GGAMMA0]], %arg47, %arg48
+// MODEL4: kiln.adam_update %arg8, %[[GBETA0]], %arg49, %arg50
 // MODEL4: return %[[LOSS4]], %{{[^,]*}}, %[[NP0]], {{.*}}, %[[NM0]], %[[NV0]], {{.*}}, %[[SM0]], %[[SV0]],
 
 //===----------------------------------------------------------------------===//

@@ -145,10 +145,10 @@ module {
 // Tests that a dropout whose mask @forward reads cannot be removed.
 module {
   func.func @forward(%x: tensor<?x3xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
-                     %w: tensor<3x3xf32> {kiln.role = "param"})
+                     %seed: i64 {kiln.role = "seed"}, %w: tensor<3x3xf32> {kiln.role = "param"})
       -> (tensor<?x3xf32> {kiln.role = "logits"}) {
     // expected-error@+1 {{the dropout mask is used in @forward; inference cannot remove this dropout}}
-    %y, %mask = kiln.dropout %x, %step {rate = 0.5 : f32, seed = 1, stream = 2} : tensor<?x3xf32>
+    %y, %mask = kiln.dropout %x, %step, %seed {rate = 0.5 : f32, stream = 2} : tensor<?x3xf32>
     %z = kiln.mul %y, %mask : tensor<?x3xf32>
     return %z : tensor<?x3xf32>
   }

@@ -24,7 +24,8 @@ struct RandomInputOptions {
   uint64_t seed = 0;
   /// The extent given to every dynamic (`?`) extent: the batch.
   int64_t batch = 1;
-  /// Value of every i64 argument (the 1-based training step).
+  /// Value of every i64 argument but the seed (the 1-based training step);
+  /// an i64 argument with kiln.role "seed" takes `seed`.
   int64_t step = 1;
   /// Value of every f32 argument (the learning rate).
   double lr = 1e-3;

@@ -640,29 +640,33 @@ def Kiln_DropoutOp : Kiln_Op<"dropout", [
     runtime/include/kiln/runtime/CounterRng.h). `mask` is `1 / (1 - rate)`
     where kept and 0 elsewhere, and `output = input * mask`; the gradient is
     `kiln.mul` of the incoming gradient with `mask`. The mask depends only
-    on (seed, stream, step), so the op is pure: `stream` tells dropout
-    layers apart, `step` (i64, the training step) draws a new mask per step.
-    With `rate = 0` the op is the identity and canonicalization removes it.
+    on (seed, stream, step), so the op is pure. The two i64 operands are
+    run-time values: `step` (the training step) draws a new mask per step,
+    `seed` (the run's seed, all 64 bits of it Philox's key; the `seed`
+    argument of @forward) a different sequence of masks per run. The
+    `stream` attribute is fixed at compile time and tells dropout layers
+    apart. With `rate = 0` the op is the identity and canonicalization
+    removes it.
 
     Example:
 
     ```mlir
-    %y, %mask = kiln.dropout %x, %step {rate = 2.000000e-01 : f32, seed = 42, stream = 3}
+    %y, %mask = kiln.dropout %x, %step, %seed {rate = 2.000000e-01 : f32, stream = 3}
         : tensor<?x128xf32>
     ```
   }];
-  let arguments = (ins Kiln_Tensor:$input, I64:$step, F32Attr:$rate,
-                       I64Attr:$seed, I64Attr:$stream);
+  let arguments = (ins Kiln_Tensor:$input, I64:$step, I64:$seed,
+                       F32Attr:$rate, I64Attr:$stream);
   let results = (outs Kiln_Tensor:$output, Kiln_Tensor:$mask);
-  let assemblyFormat = "$input `,` $step attr-dict `:` type($input)";
+  let assemblyFormat =
+      "$input `,` $step `,` $seed attr-dict `:` type($input)";
   let hasVerifier = 1;
   let hasCanonicalizeMethod = 1;
   let builders = [
-    OpBuilder<(ins KValue:$input, KValue:$step, "float":$rate,
-                   "int64_t":$seed, "int64_t":$stream), [{
+    OpBuilder<(ins KValue:$input, KValue:$step, KValue:$seed, "float":$rate,
+                   "int64_t":$stream), [{
       build($_builder, $_state, input.getType(), input.getType(), input,
-            step, $_builder.getF32FloatAttr(rate),
-            $_builder.getI64IntegerAttr(seed),
+            step, seed, $_builder.getF32FloatAttr(rate),
             $_builder.getI64IntegerAttr(stream));
     }]>
   ];

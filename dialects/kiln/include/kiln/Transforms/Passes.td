@@ -17,10 +17,13 @@ def KilnBuildTrainStep : Pass<"kiln-build-train-step", "::mlir::ModuleOp"> {
 
     ```
     func.func @train_step(%input {role input}, %labels {role labels},
-                          %step: i64 {role step}, %lr: f32 {role lr},
-                          params..., state..., slots...)
+                          %step: i64 {role step}, %seed: i64 {role seed},
+                          %lr: f32 {role lr}, params..., state..., slots...)
         -> (loss, correct, new params..., new state..., new slots...)
     ```
+
+    `%seed` is there when @forward has a seed argument (MLIRGen always
+    writes one): dropout's masks are a function of it at run time.
 
     The body is @forward's (all its values stay available as saved
     activations), then the loss (`kiln.softmax_cross_entropy` of the logits
@@ -52,7 +55,7 @@ def KilnPrepareInference : Pass<"kiln-prepare-inference", "::mlir::ModuleOp"> {
     arguments, so it runs in every inference call (on [C] vectors and the
     weights, small next to the layer; kiln-fuse puts it into the layer's
     kernel). Arguments nothing reads any
-    more (the step, folded-away state) are dropped; their `kiln.name`
+    more (the step, the seed, folded-away state) are dropped; their `kiln.name`
     attributes identify the rest. `kiln.softmax` is appended when @forward
     has `kiln.output_activation = "softmax"`.
   }];

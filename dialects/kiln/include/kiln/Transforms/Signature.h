@@ -15,6 +15,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <optional>
+
 namespace kiln {
 
 /// Names of the attributes on functions, their arguments and results.
@@ -38,7 +40,8 @@ inline constexpr llvm::StringLiteral kModel = "kiln.model";
 inline constexpr llvm::StringLiteral kClasses = "kiln.classes";
 /// Module attribute: the training set-up dictionary (keys in `training`).
 inline constexpr llvm::StringLiteral kTraining = "kiln.training";
-/// @forward attribute: the activation Keras applies to the logits.
+/// @forward attribute: the activation Keras applies to the logits
+/// (`outputActivation::kSoftmax` or `kLinear`).
 inline constexpr llvm::StringLiteral kOutputActivation =
     "kiln.output_activation";
 /// Kernel attribute: byte offset of each result in the arena (-1: outside).
@@ -47,6 +50,12 @@ inline constexpr llvm::StringLiteral kOffsets = "kiln.offsets";
 inline constexpr llvm::StringLiteral kArenaBytes = "kiln.arena_bytes";
 inline constexpr llvm::StringLiteral kBatch = "kiln.batch";
 } // namespace attr
+
+/// Values of `kiln.output_activation`.
+namespace outputActivation {
+inline constexpr llvm::StringLiteral kSoftmax = "softmax";
+inline constexpr llvm::StringLiteral kLinear = "linear";
+} // namespace outputActivation
 
 /// Keys of the `kiln.training` dictionary and the values passes compare.
 /// Floats are f32, counts and seeds i64. Enumerations the passes do not read
@@ -145,6 +154,9 @@ namespace role {
 inline constexpr llvm::StringLiteral kInput = "input";
 inline constexpr llvm::StringLiteral kLabels = "labels";
 inline constexpr llvm::StringLiteral kStep = "step";
+/// The run's seed (i64): the Philox key of kiln.dropout's masks, given at
+/// run time so `--seed` changes them.
+inline constexpr llvm::StringLiteral kSeed = "seed";
 inline constexpr llvm::StringLiteral kLr = "lr";
 inline constexpr llvm::StringLiteral kParam = "param";
 inline constexpr llvm::StringLiteral kState = "state";
@@ -172,14 +184,17 @@ llvm::StringRef argName(mlir::func::FuncOp func, unsigned index);
 struct ForwardSignature {
   unsigned input = 0;
   unsigned step = 0;
+  /// The seed argument: MLIRGen always writes one; a hand-written @forward
+  /// without random ops may leave it out.
+  std::optional<unsigned> seed;
   llvm::SmallVector<unsigned> params;
   llvm::SmallVector<unsigned> state;
 };
 
-/// Checks @forward against the contract (one input, one i64 step, params
-/// and state with static shapes, results: the logits then one updated value
-/// per state argument of the same type) and returns its roles; reports what
-/// is wrong at @forward's location otherwise.
+/// Checks @forward against the contract (one input, one i64 step, at most
+/// one i64 seed, params and state with static shapes, results: the logits then
+/// one updated value per state argument of the same type) and returns its
+/// roles; reports what is wrong at @forward's location otherwise.
 mlir::FailureOr<ForwardSignature> analyzeForward(mlir::func::FuncOp forward);
 
 /// The function `name` of `module`; reports an error at the module's

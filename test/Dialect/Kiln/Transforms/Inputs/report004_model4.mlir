@@ -21,6 +21,7 @@ module attributes {
   func.func @forward(
       %input: tensor<?x28x28x1xf32> {kiln.role = "input"},
       %step: i64 {kiln.role = "step"},
+      %seed: i64 {kiln.role = "seed"},
       %w0: tensor<3x3x1x32xf32> {kiln.role = "param", kiln.name = "conv2d/kernel", kiln.init = "he_normal", kiln.l2 = 1.0e-3 : f32},
       %b0: tensor<32xf32> {kiln.role = "param", kiln.name = "conv2d/bias", kiln.init = "zeros"},
       %g0: tensor<32xf32> {kiln.role = "param", kiln.name = "batch_normalization/gamma", kiln.init = "ones"},
@@ -78,7 +79,7 @@ module attributes {
     %um1 = kiln.moving_average %m1, %bm1 {momentum = 0.99 : f32} : tensor<32xf32> loc("report004_model4.kiln":8:3)
     %uv1 = kiln.moving_average %v1, %bv1 {momentum = 0.99 : f32} : tensor<32xf32> loc("report004_model4.kiln":8:3)
     %p1 = kiln.max_pool2d %n1 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x28x28x32xf32> -> tensor<?x14x14x32xf32> loc("report004_model4.kiln":9:3)
-    %d1, %k1 = kiln.dropout %p1, %step {rate = 0.25 : f32, seed = 0, stream = 8589934597} : tensor<?x14x14x32xf32> loc("report004_model4.kiln":10:3)
+    %d1, %k1 = kiln.dropout %p1, %step, %seed {rate = 0.25 : f32, stream = 8589934597} : tensor<?x14x14x32xf32> loc("report004_model4.kiln":10:3)
     // Block 2: conv2d 64 -> bn -> dropout 0.25.
     %c2 = kiln.conv2d %d1, %w2 {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x14x14x32xf32>, tensor<3x3x32x64xf32>) -> tensor<?x14x14x64xf32> loc("report004_model4.kiln":11:3)
     %z2 = kiln.bias_add %c2, %b2 : tensor<?x14x14x64xf32>, tensor<64xf32> loc("report004_model4.kiln":11:3)
@@ -86,7 +87,7 @@ module attributes {
     %n2, %bm2, %bv2 = kiln.batch_norm_train %a2, %g2, %e2 {epsilon = 1.0e-3 : f32} : tensor<?x14x14x64xf32>, tensor<64xf32> loc("report004_model4.kiln":12:3)
     %um2 = kiln.moving_average %m2, %bm2 {momentum = 0.99 : f32} : tensor<64xf32> loc("report004_model4.kiln":12:3)
     %uv2 = kiln.moving_average %v2, %bv2 {momentum = 0.99 : f32} : tensor<64xf32> loc("report004_model4.kiln":12:3)
-    %d2, %k2 = kiln.dropout %n2, %step {rate = 0.25 : f32, seed = 0, stream = 8589934600} : tensor<?x14x14x64xf32> loc("report004_model4.kiln":13:3)
+    %d2, %k2 = kiln.dropout %n2, %step, %seed {rate = 0.25 : f32, stream = 8589934600} : tensor<?x14x14x64xf32> loc("report004_model4.kiln":13:3)
     // Block 3: conv2d 128 -> bn -> maxpool -> dropout 0.4.
     %c3 = kiln.conv2d %d2, %w3 {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x14x14x64xf32>, tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32> loc("report004_model4.kiln":14:3)
     %z3 = kiln.bias_add %c3, %b3 : tensor<?x14x14x128xf32>, tensor<128xf32> loc("report004_model4.kiln":14:3)
@@ -95,7 +96,7 @@ module attributes {
     %um3 = kiln.moving_average %m3, %bm3 {momentum = 0.99 : f32} : tensor<128xf32> loc("report004_model4.kiln":15:3)
     %uv3 = kiln.moving_average %v3, %bv3 {momentum = 0.99 : f32} : tensor<128xf32> loc("report004_model4.kiln":15:3)
     %p3 = kiln.max_pool2d %n3 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x14x14x128xf32> -> tensor<?x7x7x128xf32> loc("report004_model4.kiln":16:3)
-    %d3, %k3 = kiln.dropout %p3, %step {rate = 0.4 : f32, seed = 0, stream = 8589934604} : tensor<?x7x7x128xf32> loc("report004_model4.kiln":17:3)
+    %d3, %k3 = kiln.dropout %p3, %step, %seed {rate = 0.4 : f32, stream = 8589934604} : tensor<?x7x7x128xf32> loc("report004_model4.kiln":17:3)
     // Head: flatten -> dense 512 -> bn -> dropout 0.5 -> dense 128 -> bn ->
     // dropout 0.5 -> dense 10.
     %f = kiln.flatten %d3 : tensor<?x7x7x128xf32> -> tensor<?x6272xf32> loc("report004_model4.kiln":18:3)
@@ -105,14 +106,14 @@ module attributes {
     %n4, %bm4, %bv4 = kiln.batch_norm_train %a4, %g4, %e4 {epsilon = 1.0e-3 : f32} : tensor<?x512xf32>, tensor<512xf32> loc("report004_model4.kiln":20:3)
     %um4 = kiln.moving_average %m4, %bm4 {momentum = 0.99 : f32} : tensor<512xf32> loc("report004_model4.kiln":20:3)
     %uv4 = kiln.moving_average %v4, %bv4 {momentum = 0.99 : f32} : tensor<512xf32> loc("report004_model4.kiln":20:3)
-    %d4, %k4 = kiln.dropout %n4, %step {rate = 0.5 : f32, seed = 0, stream = 8589934608} : tensor<?x512xf32> loc("report004_model4.kiln":21:3)
+    %d4, %k4 = kiln.dropout %n4, %step, %seed {rate = 0.5 : f32, stream = 8589934608} : tensor<?x512xf32> loc("report004_model4.kiln":21:3)
     %y5 = kiln.dense %d4, %w5 : (tensor<?x512xf32>, tensor<512x128xf32>) -> tensor<?x128xf32> loc("report004_model4.kiln":22:3)
     %z5 = kiln.bias_add %y5, %b5 : tensor<?x128xf32>, tensor<128xf32> loc("report004_model4.kiln":22:3)
     %a5 = kiln.relu %z5 : tensor<?x128xf32> loc("report004_model4.kiln":22:3)
     %n5, %bm5, %bv5 = kiln.batch_norm_train %a5, %g5, %e5 {epsilon = 1.0e-3 : f32} : tensor<?x128xf32>, tensor<128xf32> loc("report004_model4.kiln":23:3)
     %um5 = kiln.moving_average %m5, %bm5 {momentum = 0.99 : f32} : tensor<128xf32> loc("report004_model4.kiln":23:3)
     %uv5 = kiln.moving_average %v5, %bv5 {momentum = 0.99 : f32} : tensor<128xf32> loc("report004_model4.kiln":23:3)
-    %d5, %k5 = kiln.dropout %n5, %step {rate = 0.5 : f32, seed = 0, stream = 8589934611} : tensor<?x128xf32> loc("report004_model4.kiln":24:3)
+    %d5, %k5 = kiln.dropout %n5, %step, %seed {rate = 0.5 : f32, stream = 8589934611} : tensor<?x128xf32> loc("report004_model4.kiln":24:3)
     %y6 = kiln.dense %d5, %w6 : (tensor<?x128xf32>, tensor<128x10xf32>) -> tensor<?x10xf32> loc("report004_model4.kiln":25:3)
     %z6 = kiln.bias_add %y6, %b6 : tensor<?x10xf32>, tensor<10xf32> loc("report004_model4.kiln":25:3)
     return %z6, %um0, %uv0, %um1, %uv1, %um2, %uv2, %um3, %uv3, %um4, %uv4, %um5, %uv5
