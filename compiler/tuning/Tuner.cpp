@@ -490,7 +490,8 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
         out.maxError = entry->maxError;
         out.status = "cached";
         line(job, i, "in the database (budget " +
-                         llvm::formatv("{0}", entry->budgetMinutes).str() +
+                         std::string(llvm::formatv("{0}", llvm::format("%g",
+                                                 entry->budgetMinutes))) +
                          " min)",
              true);
         continue;
