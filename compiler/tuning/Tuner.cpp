@@ -206,6 +206,10 @@ bool Tuner::collect(mlir::ModuleOp module, std::string &error) {
       if (!options.only.empty() &&
           job.name.find(options.only) == std::string::npos)
         continue;
+      // Pins without --only: only the pinned kernels.
+      if (options.only.empty() && !options.pinned.empty() &&
+          !pinnedFor(job, options))
+        continue;
       job.trainStep = fn == fn::kTrainStep;
       mlir::Block &body = op.getBodyBlock();
       job.signature = kernelSignature(body);

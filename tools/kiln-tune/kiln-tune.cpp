@@ -65,7 +65,8 @@ cl::opt<std::string> only("only",
 cl::list<std::string>
     pins("pin",
          cl::desc("NAME=SCHEDULE: measure, check and store this schedule for "
-                  "kernel NAME (func/kernel or kernel) instead of searching"));
+                  "kernel NAME (func/kernel or kernel) instead of searching; "
+                  "without --only, only pinned kernels are processed"));
 cl::opt<bool> show("show", cl::desc("Print the database given as input"),
                    cl::init(false));
 

@@ -39,7 +39,8 @@ struct TuneOptions {
   /// Only kernels whose name ("func/kernel") contains this.
   std::string only;
   /// Kernel name ("func/kernel" or "kernel") -> schedule text: that kernel
-  /// is measured and checked with this schedule only, not searched.
+  /// is measured and checked with this schedule only, not searched. With
+  /// pins and no `only`, only the pinned kernels are processed.
   std::map<std::string, std::string> pinned;
   /// Autoschedulers run greedily during the search (HL_BEAM_SIZE=1); a
   /// winner is re-run as kilnc runs it before it is accepted.
