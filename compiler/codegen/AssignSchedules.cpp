@@ -48,9 +48,8 @@ struct AssignSchedulesPass
     if (!fixed && !tuningDb.empty()) {
       std::string warning;
       if (!db.load(tuningDb, warning))
-        getOperation().emitWarning()
-            << "ignoring tuning database: " << warning
-            << "; using heuristic schedules";
+        getOperation().emitWarning() << "ignoring tuning database: " << warning
+                                     << "; using heuristic schedules";
     }
     std::string targetKey = halideTarget.to_string();
     WalkResult result = getOperation().walk([&](KernelOp kernel) {

@@ -5,8 +5,8 @@
 #include "PlanBuilder.h"
 
 #include "kiln/Codegen/Aot.h"
-#include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/HalideLowering.h"
+#include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/ScheduleApply.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/Transforms/Signature.h"

@@ -25,8 +25,7 @@ std::vector<Distribution> tuning::distributionsFor(mlir::Block &body) {
           (llvm::isa<FoldScaleOp>(user) && n == 2) ||
           (llvm::isa<AdamUpdateOp>(user) && n == 3) ||
           (llvm::isa<RmsPropUpdateOp>(user) && n == 2) ||
-          (llvm::isa<SigmoidGradOp, TanhGradOp, SoftmaxGradOp>(user) &&
-           n == 1);
+          (llvm::isa<SigmoidGradOp, TanhGradOp, SoftmaxGradOp>(user) && n == 1);
       bool oneHot = llvm::isa<SoftmaxCrossEntropyOp, CorrectCountOp,
                               SoftmaxCrossEntropyGradOp>(user) &&
                     n == 1;

@@ -79,8 +79,7 @@ Schedule ScheduleSearch::mutate(const Schedule &parent) {
     size_t n = field.values.size();
     size_t pick;
     if (rng() % 2 && at != field.values.end())
-      pick = (rng() % 2) ? std::min(index + 1, n - 1)
-                         : (index ? index - 1 : 0);
+      pick = (rng() % 2) ? std::min(index + 1, n - 1) : (index ? index - 1 : 0);
     else
       pick = rng() % n;
     field.set(child, field.values[pick]);

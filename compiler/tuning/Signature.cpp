@@ -38,8 +38,8 @@ private:
   void printOp(mlir::Operation &op) {
     unsigned index = ops++;
     for (mlir::OpResult result : op.getResults())
-      names[result] =
-          "r" + std::to_string(index) + "." + std::to_string(result.getResultNumber());
+      names[result] = "r" + std::to_string(index) + "." +
+                      std::to_string(result.getResultNumber());
     os << op.getName().getStringRef() << "(";
     for (mlir::OpOperand &operand : op.getOpOperands()) {
       auto it = names.find(operand.get());

@@ -20,8 +20,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <memory>
 #include <fcntl.h>
+#include <memory>
 #include <unistd.h>
 
 using namespace kiln;
@@ -269,10 +269,10 @@ Checked Tuner::check(Job &job, const Schedule &schedule, std::string &why) {
   // and inference runs single images): a schedule must handle both.
   double worst = 0;
   for (int64_t batch : {job.batch, int64_t(1)}) {
-    std::vector<JitArg> args =
-        batch == job.batch ? job.args
-                           : randomArgs(body.getArguments(), batch, 18,
-                                        distributionsFor(body));
+    std::vector<JitArg> args = batch == job.batch
+                                   ? job.args
+                                   : randomArgs(body.getArguments(), batch, 18,
+                                                distributionsFor(body));
     ref::Result<std::vector<interp::RuntimeValue<float>>> want =
         interpreter->run<float>(job.function, toInterpreter(args, body));
     if (!want.ok()) {
@@ -343,9 +343,9 @@ void Tuner::tune(Job &job, double share) {
            search.next(candidate)) {
       Compiled c = compile(body, candidate, target, job.batch,
                            options.quickAutoschedulers);
-      double seconds =
-          c.error.empty() ? c.jit->time(job.args, job.batch, job.iterations)
-                          : -1;
+      double seconds = c.error.empty()
+                           ? c.jit->time(job.args, job.batch, job.iterations)
+                           : -1;
       search.report(candidate, seconds);
       ++tried;
       double best = search.ranked().front().second;
@@ -364,8 +364,7 @@ void Tuner::tune(Job &job, double share) {
     // that passes wins.
     int checks = 0;
     for (const auto &[schedule, seconds] : search.ranked()) {
-      if (accepted.size() == 3 || checks == 5 ||
-          seconds >= job.defaultSeconds)
+      if (accepted.size() == 3 || checks == 5 || seconds >= job.defaultSeconds)
         break;
       if (schedule == heuristic)
         continue;
@@ -377,10 +376,9 @@ void Tuner::tune(Job &job, double share) {
     out.status = "tuned";
   }
 
-  std::sort(accepted.begin(), accepted.end(),
-            [](const Checked &a, const Checked &b) {
-              return a.seconds < b.seconds;
-            });
+  std::sort(
+      accepted.begin(), accepted.end(),
+      [](const Checked &a, const Checked &b) { return a.seconds < b.seconds; });
   if (out.status != "pinned" &&
       (accepted.empty() || accepted.front().seconds >= job.defaultSeconds)) {
     // Nothing faster passed: the heuristic stays, checked all the same so
@@ -439,8 +437,8 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
       job.defaultSeconds = entry->defaultMs / 1e3;
     } else {
       line(job, i, "timing the heuristic", false);
-      Compiled c = compile(job.op.getBodyBlock(), out.best, target, job.batch,
-                           false);
+      Compiled c =
+          compile(job.op.getBodyBlock(), out.best, target, job.batch, false);
       if (c.error.empty()) {
         // A first measurement sets the runs per measurement (about a tenth
         // of a second of them, 3 to 15); the second, with that many, is
@@ -448,8 +446,8 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
         double first = c.jit->time(job.args, job.batch, 3);
         if (first > 0) {
           job.iterations = std::clamp(int(0.1 / first), 3, 15);
-          job.defaultSeconds = std::min(
-              first, c.jit->time(job.args, job.batch, job.iterations));
+          job.defaultSeconds =
+              std::min(first, c.jit->time(job.args, job.batch, job.iterations));
         }
       }
       if (job.defaultSeconds < 0) {
@@ -493,16 +491,17 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
         out.candidates = entry->candidates;
         out.maxError = entry->maxError;
         out.status = "cached";
-        line(job, i, "in the database (budget " +
-                         std::string(llvm::formatv("{0}", llvm::format("%g",
-                                                 entry->budgetMinutes))) +
-                         " min)",
+        line(job, i,
+             "in the database (budget " +
+                 std::string(llvm::formatv(
+                     "{0}", llvm::format("%g", entry->budgetMinutes))) +
+                 " min)",
              true);
         continue;
       }
     }
-    double share = remaining * (job.defaultSeconds + 0.25 * mean) /
-                   (1.25 * totalDefault);
+    double share =
+        remaining * (job.defaultSeconds + 0.25 * mean) / (1.25 * totalDefault);
     tune(job, share);
     if (out.bestMs <= 0) {
       line(job, i, out.status + "; not stored", true);
@@ -572,8 +571,8 @@ void tuning::printSummary(const std::vector<KernelOutcome> &outcomes,
       totalBest += best;
       std::string status = o.status.substr(0, o.status.find(':'));
       os << llvm::format("%-44s %10.4f %10.4f %7.2fx  %-16s %s\n",
-                         o.name.c_str(), o.defaultMs, best,
-                         o.defaultMs / best, status.c_str(),
+                         o.name.c_str(), o.defaultMs, best, o.defaultMs / best,
+                         status.c_str(),
                          stored ? o.best.toString().c_str() : "-");
     }
     if (any)

@@ -76,12 +76,12 @@ std::vector<uint8_t> TuningDb::encode() const {
   flatbuffers::FlatBufferBuilder builder;
   std::vector<flatbuffers::Offset<fb::Entry>> entries;
   for (const auto &[key, e] : byKey)
-    entries.push_back(fb::CreateEntry(
-        builder, builder.CreateString(e.signature),
-        builder.CreateString(e.target), e.batch,
-        builder.CreateString(e.schedule), builder.CreateString(e.kernel),
-        e.defaultMs, e.bestMs, e.budgetMinutes, e.candidates, e.seed,
-        e.maxError));
+    entries.push_back(
+        fb::CreateEntry(builder, builder.CreateString(e.signature),
+                        builder.CreateString(e.target), e.batch,
+                        builder.CreateString(e.schedule),
+                        builder.CreateString(e.kernel), e.defaultMs, e.bestMs,
+                        e.budgetMinutes, e.candidates, e.seed, e.maxError));
   auto db = fb::CreateDatabase(builder, kTuningSchemaVersion,
                                builder.CreateVector(entries));
   fb::FinishDatabaseBuffer(builder, db);

@@ -83,7 +83,7 @@ void checkFunction(const interp::Interpreter &interpreter,
     const ref::Tensor<float> &want = expected.value[i].getTensor();
     ASSERT_EQ(static_cast<int64_t>(got[i].data.size()), want.size())
         << name << " result " << i;
-    EXPECT_LT(scaledError(got[i], want), 1e-4)
+    EXPECT_LT(scaledError(got[i], want), tuning::kMaxRelativeError)
         << name << " result " << i << " on " << target.to_string()
         << " with '" << chosen.toString() << "' at batch " << batch;
   }

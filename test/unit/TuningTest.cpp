@@ -76,11 +76,13 @@ TEST(TuningSignature, SameKernelSameKey) {
   Parsed a = parse(c1, convModule("f", "k0_conv2d", "r", 64, 1));
   std::string other =
       "func.func @g(%q: tensor<4xf32>) -> tensor<4xf32> {\n"
-      "  %0 = kiln.kernel \"k0_relu\"(%q) : (tensor<4xf32>) -> tensor<4xf32> {\n"
+      "  %0 = kiln.kernel \"k0_relu\"(%q) : (tensor<4xf32>) -> tensor<4xf32> "
+      "{\n"
       "  ^bb0(%e: tensor<4xf32>):\n    %f = kiln.relu %e : tensor<4xf32>\n"
       "    kiln.yield %f : tensor<4xf32>\n  }\n  return %0 : tensor<4xf32>\n"
       "}\n";
-  Parsed b = parse(c2, other + convModule("train_step", "k9_conv2d", "s", 64, 1));
+  Parsed b =
+      parse(c2, other + convModule("train_step", "k9_conv2d", "s", 64, 1));
   ASSERT_TRUE(a.kernel && b.kernel);
   std::string key = kernelSignature(a.kernel.getBodyBlock());
   EXPECT_EQ(key.size(), 16u);
@@ -159,7 +161,8 @@ TEST(TuningDb, RoundTrip) {
 TEST(TuningDb, MergeKeepsBest) {
   TuningDb db;
   EXPECT_TRUE(db.merge(entry("aa", 1.5, "v8 t1x1 u1 stage rf0 pr gpu32x4", 2)));
-  EXPECT_FALSE(db.merge(entry("aa", 1.9, "v16 t2x2 u1 stage rf0 pr gpu32x4", 5)));
+  EXPECT_FALSE(
+      db.merge(entry("aa", 1.9, "v16 t2x2 u1 stage rf0 pr gpu32x4", 5)));
   const TuningEntry *e =
       db.lookup("aa", "x86-64-linux-avx-avx2-f16c-fma-sse41", 128);
   ASSERT_NE(e, nullptr);
@@ -237,10 +240,10 @@ TEST(TuningDb, BadFilesAreIgnoredWithAWarning) {
 double syntheticCost(const Schedule &s) {
   if (!s.autoscheduler.empty())
     return 50;
-  return 1 + std::abs(s.vectorWidth - 16) / 4.0 +
-         std::abs(s.tileInner - 3) + std::abs(s.tileOuter - 6) +
-         std::abs(s.unrollReduction - 4) + (s.stageInput ? 0 : 1) +
-         std::abs(s.rfactor - 32) / 8.0 + (s.parallelBatch ? 1 : 0);
+  return 1 + std::abs(s.vectorWidth - 16) / 4.0 + std::abs(s.tileInner - 3) +
+         std::abs(s.tileOuter - 6) + std::abs(s.unrollReduction - 4) +
+         (s.stageInput ? 0 : 1) + std::abs(s.rfactor - 32) / 8.0 +
+         (s.parallelBatch ? 1 : 0);
 }
 
 /// The candidates a search proposes in `steps` steps on syntheticCost.

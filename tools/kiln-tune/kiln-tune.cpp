@@ -82,8 +82,8 @@ int showDatabase(const std::string &path) {
          << " entries\n";
   for (const auto &[key, e] : db.entries())
     outs() << e.signature << " batch " << e.batch << " " << e.kernel << " "
-           << format("%.4f -> %.4f ms, budget %g min, ", e.defaultMs,
-                     e.bestMs, e.budgetMinutes)
+           << format("%.4f -> %.4f ms, budget %g min, ", e.defaultMs, e.bestMs,
+                     e.budgetMinutes)
            << e.candidates << " candidates: \"" << e.schedule << "\" on "
            << e.target << "\n";
   return 0;
@@ -135,9 +135,9 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
-      MemoryBuffer::getMemBufferCopy(StringRef(sources.getText(file).data(),
-                                               sources.getText(file).size()),
-                                     sources.getName(file)),
+      MemoryBuffer::getMemBufferCopy(
+          StringRef(sources.getText(file).data(), sources.getText(file).size()),
+          sources.getName(file)),
       SMLoc());
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, errs());
   mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(context, net, sources);
