@@ -36,27 +36,7 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// Sets HL_BEAM_SIZE=1 (Adams2019 then makes one greedy pass instead of a
-/// beam search of five) for its lifetime, unless the user set it.
-class QuickAutoschedulers {
-public:
-  explicit QuickAutoschedulers(bool enable)
-      : active(enable && !std::getenv("HL_BEAM_SIZE")) {
-    if (active)
-      ::setenv("HL_BEAM_SIZE", "1", 1);
-  }
-  ~QuickAutoschedulers() {
-    if (active)
-      ::unsetenv("HL_BEAM_SIZE");
-  }
-
-private:
-  bool active;
-};
-
-/// Sends standard error to /dev/null for its lifetime: Halide's
-/// autoschedulers print their progress and warnings there, which would bury
-/// kiln-tune's own lines. Failures still come back as error strings.
+/// Sends standard error to /dev/null for its lifetime.
 class QuietStderr {
 public:
   explicit QuietStderr(bool enable) {
@@ -93,25 +73,32 @@ struct Compiled {
 };
 
 Compiled compile(mlir::Block &body, const Schedule &schedule,
-                 const Halide::Target &target, int64_t batch, bool quick) {
+                 const Halide::Target &target, int64_t batch) {
   Compiled c;
   mlir::FailureOr<HalideKernel> lowered = lowerToHalide(body, "k");
   if (mlir::failed(lowered)) {
     c.error = "cannot lower the kernel";
     return c;
   }
+  // Halide's compiler warns on stderr (storage folding, autoscheduler
+  // progress), which would bury kiln-tune's lines; failures come back as
+  // error strings.
+  QuietStderr quiet(true);
   c.kernel = std::make_unique<HalideKernel>(std::move(*lowered));
-  {
-    QuickAutoschedulers scope(quick && !schedule.autoscheduler.empty());
-    QuietStderr quiet(!schedule.autoscheduler.empty());
-    c.error = applySchedule(*c.kernel, schedule, target, int(batch));
-  }
+  c.error = applySchedule(*c.kernel, schedule, target, int(batch));
   if (!c.error.empty())
     return c;
   c.jit = std::make_unique<JitKernel>(*c.kernel, target);
   c.error = c.jit->error();
   return c;
 }
+
+/// Inputs at one batch and the interpreter's results for them.
+struct Reference {
+  std::vector<JitArg> args;
+  std::vector<interp::RuntimeValue<float>> results;
+  std::string error;
+};
 
 /// One kernel to tune.
 struct Job {
@@ -126,6 +113,8 @@ struct Job {
   int iterations = 3;
   double defaultSeconds = -1;
   KernelOutcome outcome;
+  /// By batch, filled by the first check.
+  std::map<int64_t, Reference> references;
 };
 
 /// Whether `target` runs on this machine: same architecture and OS, no GPU,
@@ -260,7 +249,7 @@ Checked Tuner::check(Job &job, const Schedule &schedule, std::string &why) {
   Checked result;
   result.schedule = schedule;
   mlir::Block &body = job.op.getBodyBlock();
-  Compiled c = compile(body, schedule, target, job.batch, /*quick=*/false);
+  Compiled c = compile(body, schedule, target, job.batch);
   if (!c.error.empty()) {
     why = c.error;
     return result;
@@ -269,22 +258,30 @@ Checked Tuner::check(Job &job, const Schedule &schedule, std::string &why) {
   // and inference runs single images): a schedule must handle both.
   double worst = 0;
   for (int64_t batch : {job.batch, int64_t(1)}) {
-    std::vector<JitArg> args = batch == job.batch
-                                   ? job.args
-                                   : randomArgs(body.getArguments(), batch, 18,
-                                                distributionsFor(body));
-    ref::Result<std::vector<interp::RuntimeValue<float>>> want =
-        interpreter->run<float>(job.function, toInterpreter(args, body));
-    if (!want.ok()) {
-      why = "the reference interpreter failed: " + want.error;
+    Reference &cached = job.references[batch];
+    if (cached.args.empty()) {
+      // The interpreter's results are computed once per kernel and batch.
+      cached.args = batch == job.batch ? job.args
+                                       : randomArgs(body.getArguments(), batch,
+                                                    18, distributionsFor(body));
+      ref::Result<std::vector<interp::RuntimeValue<float>>> want =
+          interpreter->run<float>(job.function,
+                                  toInterpreter(cached.args, body));
+      cached.error = want.ok() ? "" : want.error;
+      cached.results = std::move(want.value);
+    }
+    if (!cached.error.empty()) {
+      why = "the reference interpreter failed: " + cached.error;
       return result;
     }
+    const std::vector<JitArg> &args = cached.args;
+    const auto &want = cached.results;
     std::vector<HostTensor> got = c.jit->run(args, batch);
     if (got.empty()) {
       why = c.jit->error();
       return result;
     }
-    worst = std::max(worst, worstError(got, want.value));
+    worst = std::max(worst, worstError(got, want));
   }
   result.error = worst;
   if (!(worst < kMaxRelativeError)) {
@@ -331,6 +328,11 @@ void Tuner::tune(Job &job, double share) {
     for (const char *name : {"Mullapudi2016", "Adams2019", "Li2018"}) {
       Schedule s;
       s.autoscheduler = name;
+      // Adams2019's default beam search takes minutes and gigabytes on
+      // the big kernels; its greedy pass is what the budget affords, and
+      // the schedule text keeps the setting so kilnc compiles the same.
+      s.autoschedulerBeam =
+          s.autoscheduler == "Adams2019" ? options.adamsBeam : 0;
       initial.push_back(s);
     }
     ScheduleSearch search(seed, initial);
@@ -341,8 +343,7 @@ void Tuner::tune(Job &job, double share) {
     // At least one candidate besides the heuristic, then the budget.
     while ((tried == 0 || secondsSince(start) < share) &&
            search.next(candidate)) {
-      Compiled c = compile(body, candidate, target, job.batch,
-                           options.quickAutoschedulers);
+      Compiled c = compile(body, candidate, target, job.batch);
       double seconds = c.error.empty()
                            ? c.jit->time(job.args, job.batch, job.iterations)
                            : -1;
@@ -437,8 +438,7 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
       job.defaultSeconds = entry->defaultMs / 1e3;
     } else {
       line(job, i, "timing the heuristic", false);
-      Compiled c =
-          compile(job.op.getBodyBlock(), out.best, target, job.batch, false);
+      Compiled c = compile(job.op.getBodyBlock(), out.best, target, job.batch);
       if (c.error.empty()) {
         // A first measurement sets the runs per measurement (about a tenth
         // of a second of them, 3 to 15); the second, with that many, is

@@ -236,6 +236,27 @@ TEST(TuningDb, BadFilesAreIgnoredWithAWarning) {
       << warning;
 }
 
+// Tests that Adams2019's beam size is part of a schedule's text (so the
+// database gives kilnc the very setting that was measured) and that other
+// options are refused.
+TEST(TuningSchedule, AutoschedulerBeamText) {
+  std::string error;
+  std::optional<Schedule> s = Schedule::parse("auto:Adams2019/beam1", error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->autoscheduler, "Adams2019");
+  EXPECT_EQ(s->autoschedulerBeam, 1);
+  EXPECT_EQ(s->toString(), "auto:Adams2019/beam1");
+  EXPECT_EQ(Schedule::parse("auto:Adams2019", error)->autoschedulerBeam, 0);
+  EXPECT_FALSE(s == *Schedule::parse("auto:Adams2019", error));
+  for (const char *bad : {"auto:Li2018/beam1", "auto:Adams2019/beam0",
+                          "auto:Adams2019/beam", "auto:Adams2019/width4"}) {
+    error.clear();
+    EXPECT_FALSE(Schedule::parse(bad, error)) << bad;
+    EXPECT_NE(error.find("bad autoscheduler option"), std::string::npos)
+        << error;
+  }
+}
+
 /// A synthetic cost with one optimum: every field's distance from it.
 double syntheticCost(const Schedule &s) {
   if (!s.autoscheduler.empty())

@@ -67,6 +67,10 @@ cl::list<std::string>
          cl::desc("NAME=SCHEDULE: measure, check and store this schedule for "
                   "kernel NAME (func/kernel or kernel) instead of searching; "
                   "without --only, only pinned kernels are processed"));
+cl::opt<int> adamsBeam("adams-beam",
+                       cl::desc("Beam size of the Adams2019 candidate (0: "
+                                "its default search, minutes per big kernel)"),
+                       cl::init(1));
 cl::opt<bool> show("show", cl::desc("Print the database given as input"),
                    cl::init(false));
 
@@ -105,6 +109,7 @@ int main(int argc, char **argv) {
   options.seed = seed;
   options.dbPath = dbPath;
   options.only = only;
+  options.adamsBeam = adamsBeam;
   options.progressInPlace = ::isatty(2);
   for (const std::string &pin : pins) {
     size_t eq = pin.find('=');
@@ -113,6 +118,10 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.pinned[pin.substr(0, eq)] = pin.substr(eq + 1);
+  }
+  if (adamsBeam < 0) {
+    errs() << "kiln-tune: --adams-beam must not be negative\n";
+    return 1;
   }
   if (budget < 0) {
     errs() << "kiln-tune: --budget must not be negative\n";

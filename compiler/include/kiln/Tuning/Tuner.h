@@ -42,9 +42,9 @@ struct TuneOptions {
   /// is measured and checked with this schedule only, not searched. With
   /// pins and no `only`, only the pinned kernels are processed.
   std::map<std::string, std::string> pinned;
-  /// Autoschedulers run greedily during the search (HL_BEAM_SIZE=1); a
-  /// winner is re-run as kilnc runs it before it is accepted.
-  bool quickAutoschedulers = true;
+  /// Beam size of the Adams2019 candidate ("auto:Adams2019/beamN"); 0 is
+  /// its default search, which takes minutes on big kernels.
+  int adamsBeam = 1;
   /// Redraw a progress line in place (a terminal) instead of one line per
   /// kernel.
   bool progressInPlace = false;
