@@ -410,9 +410,11 @@ std::vector<KernelOutcome> Tuner::run(mlir::ModuleOp module,
     return {};
   targetKey = target.to_string();
   std::string warning;
-  if (!db.load(options.dbPath, warning))
-    progress << "kiln-tune: warning: " << warning
-             << " (ignored; it will be replaced)\n";
+  if (!db.load(options.dbPath, warning)) {
+    // Not overwritten: it may be some other file given by mistake.
+    error = warning + "; remove it or write to another file (-o)";
+    return {};
+  }
   if (!collect(module, error))
     return {};
 
