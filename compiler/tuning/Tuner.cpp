@@ -32,6 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// Seconds from `start` to now.
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -72,6 +73,7 @@ struct Compiled {
   std::string error;
 };
 
+/// Lowers `body`, applies `schedule` for `batch` and JIT-compiles it.
 Compiled compile(mlir::Block &body, const Schedule &schedule,
                  const Halide::Target &target, int64_t batch) {
   Compiled c;
@@ -163,12 +165,22 @@ public:
   Tuner(const TuneOptions &options, llvm::raw_ostream &progress)
       : options(options), progress(progress) {}
 
+  /// Tunes every kernel of `module`; see tuneModule().
   std::vector<KernelOutcome> run(mlir::ModuleOp module, std::string &error);
 
 private:
+  /// Makes a Job per kernel of @infer and @train_step (as `options.only`
+  /// and the pins select) and the interpreter's module of their bodies.
   bool collect(mlir::ModuleOp module, std::string &error);
+  /// Searches `job` for `share` seconds (or measures its pin) and sets its
+  /// outcome to the checked winner.
   void tune(Job &job, double share);
+  /// Compiles `schedule` as kilnc does, compares it with the interpreter at
+  /// the planned batch and at 1, and times it; `seconds` < 0 and `why`
+  /// when it fails.
   Checked check(Job &job, const Schedule &schedule, std::string &why);
+  /// Prints `job`'s progress: redrawn in place on a terminal, else only
+  /// the final line.
   void line(const Job &job, size_t index, const std::string &text, bool done);
 
   const TuneOptions &options;
