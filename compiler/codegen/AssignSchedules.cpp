@@ -5,6 +5,8 @@
 #include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/ScheduleApply.h"
 #include "kiln/IR/KilnOps.h"
+#include "kiln/Tuning/Signature.h"
+#include "kiln/Tuning/TuningDb.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNASSIGNSCHEDULES
@@ -42,12 +44,33 @@ struct AssignSchedulesPass
         return signalPassFailure();
       }
     }
+    tuning::TuningDb db;
+    if (!fixed && !tuningDb.empty()) {
+      std::string warning;
+      if (!db.load(tuningDb, warning))
+        getOperation().emitWarning() << "ignoring tuning database: " << warning
+                                     << "; using heuristic schedules";
+    }
+    std::string targetKey = halideTarget.to_string();
     WalkResult result = getOperation().walk([&](KernelOp kernel) {
       if (kernel.getScheduleAttr() && !force)
         return WalkResult::advance();
       Schedule chosen;
+      const tuning::TuningEntry *entry = nullptr;
+      if (!fixed && !db.entries().empty())
+        entry = db.lookup(tuning::kernelSignature(kernel.getBodyBlock()),
+                          targetKey, tuning::plannedBatch(kernel));
+      std::optional<Schedule> tuned;
+      if (entry) {
+        tuned = Schedule::parse(entry->schedule, error);
+        if (!tuned)
+          kernel.emitWarning() << "ignoring the entry of tuning database '"
+                               << tuningDb << "' for this kernel: " << error;
+      }
       if (fixed) {
         chosen = *fixed;
+      } else if (tuned) {
+        chosen = *tuned;
       } else {
         FailureOr<HalideKernel> lowered =
             lowerToHalide(kernel.getBody().front(), "k");

@@ -10,7 +10,9 @@ namespace codegen {
 
 std::string Schedule::toString() const {
   if (!autoscheduler.empty())
-    return "auto:" + autoscheduler;
+    return "auto:" + autoscheduler +
+           (autoschedulerBeam ? "/beam" + std::to_string(autoschedulerBeam)
+                              : "");
   std::ostringstream os;
   os << 'v' << vectorWidth << " t" << tileInner << 'x' << tileOuter << " u"
      << unrollReduction << (stageInput ? " stage" : " nostage") << " rf"
@@ -46,6 +48,18 @@ std::optional<Schedule> Schedule::parse(const std::string &text,
   Schedule s;
   if (text.rfind("auto:", 0) == 0) {
     s.autoscheduler = text.substr(5);
+    size_t slash = s.autoscheduler.find('/');
+    if (slash != std::string::npos) {
+      std::string option = s.autoscheduler.substr(slash + 1);
+      s.autoscheduler.resize(slash);
+      if (s.autoscheduler != "Adams2019" || option.rfind("beam", 0) != 0 ||
+          !parseCount(option.substr(4), s.autoschedulerBeam) ||
+          s.autoschedulerBeam < 1) {
+        error = "bad autoscheduler option '" + option + "' in '" + text +
+                "' (only Adams2019 takes one: beamN, N >= 1)";
+        return std::nullopt;
+      }
+    }
     if (s.autoscheduler != "Adams2019" && s.autoscheduler != "Mullapudi2016" &&
         s.autoscheduler != "Li2018") {
       error = "unknown autoscheduler '" + s.autoscheduler + "'";
@@ -80,8 +94,8 @@ std::optional<Schedule> Schedule::parse(const std::string &text,
   }
   if (s.tileInner < 1 || s.tileOuter < 1 || s.unrollReduction < 1 ||
       s.gpuThreads < 1 || s.gpuTile < 1) {
-    error = "schedule tiles and unroll factors must be at least 1 in '" +
-            text + "'";
+    error = "schedule tiles and unroll factors must be at least 1 in '" + text +
+            "'";
     return std::nullopt;
   }
   return s;

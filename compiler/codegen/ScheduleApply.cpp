@@ -3,6 +3,7 @@
 #include "kiln/Codegen/ScheduleApply.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -292,6 +293,33 @@ void scheduleGpu(HalideKernel &kernel, const Schedule &s) {
       gpuTile(kernel.outputs[i], s);
 }
 
+/// Sets HL_BEAM_SIZE (Adams2019's beam) for its lifetime when `beam` > 0,
+/// restoring what was there after.
+class BeamSize {
+public:
+  explicit BeamSize(int beam) : active(beam > 0) {
+    if (!active)
+      return;
+    const char *old = std::getenv("HL_BEAM_SIZE");
+    hadValue = old != nullptr;
+    previous = old ? old : "";
+    ::setenv("HL_BEAM_SIZE", std::to_string(beam).c_str(), 1);
+  }
+  ~BeamSize() {
+    if (!active)
+      return;
+    if (hadValue)
+      ::setenv("HL_BEAM_SIZE", previous.c_str(), 1);
+    else
+      ::unsetenv("HL_BEAM_SIZE");
+  }
+
+private:
+  bool active;
+  bool hadValue = false;
+  std::string previous;
+};
+
 /// Loads an autoscheduler plugin once per process.
 std::string loadAutoscheduler(const std::string &name) {
   static std::mutex mutex;
@@ -390,6 +418,12 @@ std::string codegen::applySchedule(HalideKernel &kernel,
       Halide::Pipeline pipeline(kernel.outputs);
       Halide::MachineParams params(target.has_gpu_feature() ? 16 : 2,
                                    16 * 1024 * 1024, 40);
+      // Halide 14's Adams2019 reads its beam size from the environment,
+      // which is one per process: autoscheduling is serialised (the driver
+      // schedules kernels on several threads).
+      static std::mutex autoscheduleMutex;
+      std::lock_guard<std::mutex> lock(autoscheduleMutex);
+      BeamSize beam(schedule.autoschedulerBeam);
       pipeline.auto_schedule(schedule.autoscheduler, target, params);
       return "";
     }

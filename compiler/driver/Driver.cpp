@@ -6,6 +6,7 @@
 
 #include "kiln/Codegen/Aot.h"
 #include "kiln/Codegen/HalideLowering.h"
+#include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/ScheduleApply.h"
 #include "kiln/Transforms/Passes.h"
 #include "kiln/Transforms/Signature.h"
@@ -224,6 +225,15 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
 
 } // namespace
 
+void driver::addKernelPasses(OpPassManager &pm, int64_t batch) {
+  pm.addPass(createKilnBuildTrainStep());
+  pm.addPass(createKilnPrepareInference());
+  pm.addPass(createKilnFuse());
+  KilnPlanMemoryOptions planOptions;
+  planOptions.batch = batch;
+  pm.addPass(createKilnPlanMemory(planOptions));
+}
+
 uint64_t driver::modelHash(ModuleOp module) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -269,12 +279,15 @@ LogicalResult driver::compileToExecutables(ModuleOp module,
     info.device = "opencl";
 
   PassManager pm(module->getContext());
-  pm.addPass(createKilnBuildTrainStep());
-  pm.addPass(createKilnPrepareInference());
-  pm.addPass(createKilnFuse());
-  KilnPlanMemoryOptions planOptions;
-  planOptions.batch = options.batch;
-  pm.addPass(createKilnPlanMemory(planOptions));
+  addKernelPasses(pm, options.batch);
+  if (!options.tuningDb.empty()) {
+    // Kernels found in the database get its schedule as their attribute,
+    // which compileKernels prefers to the heuristic.
+    KilnAssignSchedulesOptions schedules;
+    schedules.target = options.target;
+    schedules.tuningDb = options.tuningDb;
+    pm.addPass(createKilnAssignSchedules(schedules));
+  }
   if (failed(pm.run(module)))
     return failure();
   FailureOr<Plans> plans = buildPlans(module, info);

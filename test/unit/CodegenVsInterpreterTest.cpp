@@ -16,11 +16,11 @@
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Interpreter/Interpreter.h"
+#include "kiln/Tuning/KernelCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -39,65 +39,9 @@ using namespace kiln::codegen;
 namespace {
 
 using Value = interp::RuntimeValue<float>;
-
-/// The interpreter's form of `args`.
-std::vector<Value> toInterpreter(const std::vector<JitArg> &args,
-                                 mlir::Block &body) {
-  std::vector<Value> values;
-  for (mlir::BlockArgument arg : body.getArguments()) {
-    const JitArg &a = args[arg.getArgNumber()];
-    if (arg.getType().isF32())
-      values.push_back(Value::f32(a.scalar));
-    else if (arg.getType().isInteger(64))
-      values.push_back(Value::i64(static_cast<int64_t>(a.scalar)));
-    else
-      values.push_back(Value(ref::Tensor<float>(
-          ref::Dims(a.tensor.shape.begin(), a.tensor.shape.end()),
-          a.tensor.data)));
-  }
-  return values;
-}
-
-/// max |got - want| / max |want| (0 when both are all zero).
-double scaledError(const HostTensor &got, const ref::Tensor<float> &want) {
-  double worst = 0, scale = 0;
-  for (int64_t i = 0; i < want.size(); ++i) {
-    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
-    worst = std::max(worst, std::fabs(static_cast<double>(got.data[i]) -
-                                      static_cast<double>(want[i])));
-  }
-  if (std::isnan(worst))
-    return INFINITY;
-  return scale == 0 ? worst : worst / scale;
-}
-
-/// How each argument of `body` must be drawn for the ops it feeds to be
-/// defined: variances and second moments positive, labels one-hot.
-std::vector<Distribution> distributionsFor(mlir::Block &body) {
-  std::vector<Distribution> kinds(body.getNumArguments(),
-                                  Distribution::Uniform);
-  for (mlir::BlockArgument arg : body.getArguments())
-    for (mlir::OpOperand &use : arg.getUses()) {
-      mlir::Operation *user = use.getOwner();
-      unsigned n = use.getOperandNumber();
-      bool positive =
-          (llvm::isa<BatchNormInferOp>(user) && n == 4) ||
-          (llvm::isa<BatchNormTrainGradOp>(user) && n == 4) ||
-          (llvm::isa<FoldScaleOp>(user) && n == 2) ||
-          (llvm::isa<AdamUpdateOp>(user) && n == 3) ||
-          (llvm::isa<RmsPropUpdateOp>(user) && n == 2) ||
-          (llvm::isa<SigmoidGradOp, TanhGradOp, SoftmaxGradOp>(user) &&
-           n == 1);
-      bool oneHot = llvm::isa<SoftmaxCrossEntropyOp, CorrectCountOp,
-                              SoftmaxCrossEntropyGradOp>(user) &&
-                    n == 1;
-      if (positive)
-        kinds[arg.getArgNumber()] = Distribution::Positive;
-      if (oneHot)
-        kinds[arg.getArgNumber()] = Distribution::OneHot;
-    }
-  return kinds;
-}
+using tuning::distributionsFor;
+using tuning::scaledError;
+using tuning::toInterpreter;
 
 /// Compiles the function `name` of `module` for `target` under `schedule`
 /// (empty: the heuristic), runs it at `batch` and compares each result with
@@ -146,7 +90,7 @@ void checkFunction(const interp::Interpreter &interpreter,
     const ref::Tensor<float> &want = expected.value[i].getTensor();
     ASSERT_EQ(static_cast<int64_t>(got[i].data.size()), want.size())
         << name << " result " << i;
-    EXPECT_LT(scaledError(got[i], want), 1e-4)
+    EXPECT_LT(scaledError(got[i], want), tuning::kMaxRelativeError)
         << name << " result " << i << " on " << target.to_string()
         << " with '" << chosen.toString() << "' at batch " << batch;
   }
@@ -195,26 +139,12 @@ mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,
   mlir::OpBuilder builder(&context);
   mlir::OwningOpRef<mlir::ModuleOp> kernels =
       mlir::ModuleOp::create(builder.getUnknownLoc());
-  builder.setInsertionPointToEnd(kernels->getBody());
   int index = 0;
   model->walk([&](KernelOp op) {
-    mlir::Block &body = op.getBody().front();
-    auto type = builder.getFunctionType(body.getArgumentTypes(),
-                                        op.getResultTypes());
     std::string name = "kernel" + std::to_string(index++);
     if (auto label = op.getNameAttr())
       name += "_" + label.str();
-    auto func = builder.create<mlir::func::FuncOp>(op.getLoc(), name, type);
-    mlir::Block *entry = func.addEntryBlock();
-    mlir::IRMapping mapping;
-    mapping.map(body.getArguments(), entry->getArguments());
-    mlir::OpBuilder inner = mlir::OpBuilder::atBlockEnd(entry);
-    for (mlir::Operation &nested : body.without_terminator())
-      inner.clone(nested, mapping);
-    llvm::SmallVector<mlir::Value> results;
-    for (mlir::Value v : body.getTerminator()->getOperands())
-      results.push_back(mapping.lookup(v));
-    inner.create<mlir::func::ReturnOp>(op.getLoc(), results);
+    tuning::outlineKernel(op.getBody().front(), *kernels, name);
   });
   return kernels;
 }

@@ -87,6 +87,8 @@ struct Options {
   std::string kernelFilter;
   /// -o DIR: write DIR/NET-train and DIR/NET-infer.
   std::string outDir;
+  /// --tuning-db FILE: measured schedules from kiln-tune.
+  std::string tuningDb;
 };
 
 const char *const usage =
@@ -108,6 +110,8 @@ const char *const usage =
     "                      arm64-cuda, x86-opencl or a Halide target string\n"
     "  --schedule=S        heuristic (default), Adams2019, Mullapudi2016 or\n"
     "                      Li2018\n"
+    "  --tuning-db=FILE    take each kernel's schedule from this kiln-tune\n"
+    "                      database when it has one (else the heuristic)\n"
     "  -o DIR              compile and link DIR/NET-train and DIR/NET-infer\n"
     "  --batch=N           plan memory and schedules for batches up to N\n"
     "                      (default: the model's batch_size)\n"
@@ -188,6 +192,14 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         std::cerr << "kilnc: --batch needs a number from 1 to 1048576\n";
         return false;
       }
+    } else if (value("--tuning-db=", v)) {
+      opts.tuningDb = std::string(v);
+    } else if (arg == "--tuning-db") {
+      if (i + 1 >= argc) {
+        std::cerr << "kilnc: --tuning-db needs a file\n";
+        return false;
+      }
+      opts.tuningDb = argv[++i];
     } else if (value("--kernel=", v)) {
       opts.kernelFilter = std::string(v);
     } else if (arg == "--mlir-print-debuginfo") {
@@ -240,6 +252,7 @@ mlir::LogicalResult runPasses(mlir::ModuleOp module, const Options &opts) {
     kiln::KilnAssignSchedulesOptions schedules;
     schedules.target = opts.target;
     schedules.schedule = opts.schedule;
+    schedules.tuningDb = opts.tuningDb;
     pm.addPass(kiln::createKilnAssignSchedules(schedules));
   }
   return pm.run(module);
@@ -317,6 +330,7 @@ int compileNetwork(const Network &net, const SourceManager &sources,
     driverOptions.target = opts.target;
     driverOptions.schedule = opts.schedule;
     driverOptions.batch = opts.batch;
+    driverOptions.tuningDb = opts.tuningDb;
     return mlir::failed(
                kiln::driver::compileToExecutables(*module, driverOptions))
                ? 1

@@ -18,8 +18,14 @@ def KilnAssignSchedules : Pass<"kiln-assign-schedules", "::mlir::ModuleOp"> {
     `schedule=heuristic` (the default) that is the heuristic's choice for
     the kernel's shapes on `target`; with an autoscheduler's name it is
     `auto:<name>`; any other value is taken as a schedule's text form and
-    checked. Kernels that already carry a schedule (from a tuning database)
-    keep it unless `force` is set.
+    checked. Kernels that already carry a schedule keep it unless `force`
+    is set.
+
+    With `tuning-db=FILE` (written by kiln-tune), a kernel whose structural
+    signature, target and planned batch have an entry gets the database's
+    schedule instead of the heuristic's (a fixed `schedule` still wins). A
+    database that is corrupt or of another schema version, or an entry that
+    does not parse, gives a warning naming the file and is ignored.
 
     Example: `kiln-opt --kiln-assign-schedules="target=x86-avx2"`.
   }];
@@ -30,6 +36,8 @@ def KilnAssignSchedules : Pass<"kiln-assign-schedules", "::mlir::ModuleOp"> {
            "heuristic, Adams2019, Mullapudi2016, Li2018 or a schedule text">,
     Option<"force", "force", "bool", /*default=*/"false",
            "Replace schedules kernels already carry">,
+    Option<"tuningDb", "tuning-db", "std::string", /*default=*/"\"\"",
+           "Tuning database (kiln-tune) to take measured schedules from">,
   ];
   let dependentDialects = ["::kiln::KilnDialect"];
 }

@@ -25,6 +25,10 @@ struct Schedule {
   /// When non-empty, a Halide autoscheduler ("Adams2019", "Mullapudi2016",
   /// "Li2018") schedules the kernel and the fields below are unused.
   std::string autoscheduler;
+  /// Adams2019's beam size (its HL_BEAM_SIZE); 0 = its default (a beam of
+  /// 32, five passes), 1 = one greedy pass, seconds instead of minutes on
+  /// big kernels. Written "auto:Adams2019/beam1".
+  int autoschedulerBeam = 0;
   /// Lanes of the vectorised innermost (channel) loop; 0 = the target's
   /// natural float vector width.
   int vectorWidth = 0;
@@ -48,7 +52,8 @@ struct Schedule {
   int gpuTile = 4;
 
   /// A compact, stable text form, e.g.
-  /// "v16 t4x5 u2 stage rf8 pb gpu32x4" or "auto:Adams2019".
+  /// "v16 t4x5 u2 stage rf8 pb gpu32x4", "auto:Adams2019" or
+  /// "auto:Adams2019/beam1".
   std::string toString() const;
 
   /// Parses toString()'s form; on failure returns nullopt and sets `error`.

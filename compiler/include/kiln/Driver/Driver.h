@@ -13,6 +13,7 @@
 #define KILN_DRIVER_DRIVER_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LogicalResult.h"
 
 #include <cstdint>
@@ -39,7 +40,16 @@ struct Options {
   bool keepBuildFiles = false;
   /// Print what is being done and how long each phase takes.
   bool verbose = false;
+  /// A tuning database (kiln-tune): kernels it holds a schedule for (same
+  /// structure, target and batch) use it; the others the heuristic.
+  std::string tuningDb;
 };
+
+/// Adds the passes that turn a module holding @forward into the fused,
+/// memory-planned kernels of @train_step and @infer (build-train-step,
+/// prepare-inference, fuse, plan-memory at `batch`, 0: the model's
+/// batch_size): what the executables and kiln-tune compile.
+void addKernelPasses(mlir::OpPassManager &pm, int64_t batch);
 
 /// Compiles `module` (which must hold @forward; the passes add to it) into
 /// DIR/NET-train and DIR/NET-infer, NET being the module's `kiln.model`.
