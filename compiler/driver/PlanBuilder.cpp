@@ -385,8 +385,16 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
         flag(s, "staircase"));
   }
 
+  // MLIRGen writes every sub-dictionary with an `enabled` flag; a
+  // hand-written module may leave it out, meaning enabled.
+  auto enabled = [](DictionaryAttr d) {
+    auto b = d ? d.getAs<BoolAttr>("enabled") : BoolAttr();
+    return d && (!b || b.getValue());
+  };
+
   flatbuffers::Offset<fb::EarlyStopping> early;
-  if (auto e = training.getAs<DictionaryAttr>("early_stopping")) {
+  if (auto e = training.getAs<DictionaryAttr>("early_stopping");
+      enabled(e)) {
     std::string monitor = text(e, "monitor");
     if (monitor.empty())
       monitor = "val_loss";
@@ -400,7 +408,11 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
   }
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
-  if (auto a = training.getAs<DictionaryAttr>("augment")) {
+  // "augmentation" is MLIRGen's name, "augment" the train section's.
+  auto augment = training.getAs<DictionaryAttr>("augmentation");
+  if (!augment)
+    augment = training.getAs<DictionaryAttr>("augment");
+  if (auto a = augment; enabled(a)) {
     if (flag(a, "vertical_flip"))
       return module.emitError("kiln.training: the runtime has no vertical "
                               "flip augmentation");
@@ -409,6 +421,9 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
       for (Attribute c : list)
         if (auto v = numberAttr(c))
           classes.push_back(int32_t(*v));
+    if (auto list = a.getAs<DenseI64ArrayAttr>("classes"))
+      for (int64_t c : list.asArrayRef())
+        classes.push_back(int32_t(c));
     double shift = num(a, "shift", 0);
     augmentation = fb::CreateAugmentation(
         fbb, flag(a, "horizontal_flip"), num(a, "rotation", 0),
