@@ -38,3 +38,15 @@ if any(os.path.exists(p) for p in ("/etc/OpenCL/vendors/pocl.icd",)):
     config.available_features.add("opencl")
 if os.path.isdir("/usr/share/datasets/fashion-mnist"):
     config.available_features.add("fashion-mnist")
+
+# tools/bench's PyTorch peer runs on Debian's python3-torch, which only
+# /usr/bin/python3 sees; without it those tests are reported unsupported.
+import subprocess
+config.substitutions.append(("%system_python", "/usr/bin/python3"))
+try:
+    if subprocess.run(["/usr/bin/python3", "-c", "import torch"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("torch")
+except (OSError, subprocess.TimeoutExpired):
+    pass
