@@ -40,13 +40,15 @@ if os.path.isdir("/usr/share/datasets/fashion-mnist"):
     config.available_features.add("fashion-mnist")
 
 # tools/bench's PyTorch peer runs on Debian's python3-torch, which only
-# /usr/bin/python3 sees; without it those tests are reported unsupported.
+# /usr/bin/python3 sees (train-all's plots need python3-matplotlib); without
+# them those tests are reported unsupported.
 import subprocess
 config.substitutions.append(("%system_python", "/usr/bin/python3"))
-try:
-    if subprocess.run(["/usr/bin/python3", "-c", "import torch"],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                      timeout=120).returncode == 0:
-        config.available_features.add("torch")
-except (OSError, subprocess.TimeoutExpired):
-    pass
+for module in ("torch", "matplotlib"):
+    try:
+        if subprocess.run(["/usr/bin/python3", "-c", "import " + module],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            config.available_features.add(module)
+    except (OSError, subprocess.TimeoutExpired):
+        pass

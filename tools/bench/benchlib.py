@@ -60,9 +60,19 @@ def network_json(kilnc, path):
     out = subprocess.run([kilnc, path, "--emit=json"], capture_output=True,
                          text=True)
     if out.returncode != 0:
-        raise RuntimeError("kilnc --emit=json failed on %s:\n%s" %
-                           (path, out.stderr))
+        raise RuntimeError("kilnc rejects %s: %s" % (
+            os.path.basename(path), first_error(out.stderr)))
     return json.loads(out.stdout)
+
+
+def first_error(text):
+    """The first `error:` line of a tool's output (else its last line),
+    without the file's directory."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for l in lines:
+        if "error:" in l:
+            return l[l.rfind("/") + 1:] if l.startswith("/") else l
+    return lines[-1] if lines else "no output"
 
 
 def compile_model(kilnc, path, out_dir, batch=None):
@@ -84,7 +94,8 @@ def compile_model(kilnc, path, out_dir, batch=None):
         cmd.append("--batch=%d" % batch)
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
-        raise RuntimeError("kilnc failed on %s:\n%s" % (path, out.stderr))
+        raise RuntimeError("kilnc -o failed on %s: %s" % (
+            os.path.basename(path), first_error(out.stderr)))
     return train, infer
 
 
@@ -120,6 +131,17 @@ def run_child(cmd, cwd=None, log_path=None, env=None):
             stdout = f.read()
     return Child(p.returncode, stdout, stderr, seconds,
                  usage.ru_maxrss / 1024.0)
+
+
+def command_line():
+    """This script's arguments, paths inside the tree made relative to it,
+    for the "Written by" line of docs/results.md."""
+    out = []
+    for a in sys.argv[1:]:
+        if os.path.isabs(a) and a.startswith(ROOT + os.sep):
+            a = os.path.relpath(a, ROOT)
+        out.append(a)
+    return " ".join(out)
 
 
 def machine():
