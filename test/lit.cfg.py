@@ -52,3 +52,15 @@ for module in ("torch", "matplotlib"):
             config.available_features.add(module)
     except (OSError, subprocess.TimeoutExpired):
         pass
+
+# The optional Keras peer: tensorflow-cpu in the virtual environment
+# tools/bench/README.md describes.
+tf_python = os.path.expanduser("~/.cache/kiln-bench-tf/bin/python")
+config.substitutions.append(("%tf_python", tf_python))
+try:
+    if os.access(tf_python, os.X_OK) and subprocess.run(
+            [tf_python, "-c", "import tensorflow"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=120).returncode == 0:
+        config.available_features.add("tensorflow")
+except (OSError, subprocess.TimeoutExpired):
+    pass
