@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -140,7 +141,7 @@ def command_line():
     for a in sys.argv[1:]:
         if os.path.isabs(a) and a.startswith(ROOT + os.sep):
             a = os.path.relpath(a, ROOT)
-        out.append(a)
+        out.append(shlex.quote(a))
     return " ".join(out)
 
 
