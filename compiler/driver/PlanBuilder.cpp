@@ -393,8 +393,7 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
   };
 
   flatbuffers::Offset<fb::EarlyStopping> early;
-  if (auto e = training.getAs<DictionaryAttr>("early_stopping");
-      enabled(e)) {
+  if (auto e = training.getAs<DictionaryAttr>("early_stopping"); enabled(e)) {
     std::string monitor = text(e, "monitor");
     if (monitor.empty())
       monitor = "val_loss";

@@ -303,8 +303,9 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
                               std::to_string(session.plan().infer()->batch()) +
                               ")"));
   if (o.benchmark && !positional.empty()) {
-    std::fprintf(stderr, "%s: --benchmark times the test images; give no "
-                         "image files\n",
+    std::fprintf(stderr,
+                 "%s: --benchmark times the test images; give no "
+                 "image files\n",
                  program.c_str());
     return kExitUsage;
   }

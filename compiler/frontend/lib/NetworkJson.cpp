@@ -183,6 +183,7 @@ shape::Dims firstN(const std::array<int64_t, 2> &a, unsigned rank) {
   return shape::Dims(a.begin(), a.begin() + rank);
 }
 
+/// An initialiser: its name as written, its kind and that kind's numbers.
 void writeInit(JsonOut &j, const Initializer &init) {
   j.beginObject();
   j.key("name").str(init.name);
@@ -207,6 +208,8 @@ void writeInit(JsonOut &j, const Initializer &init) {
   j.endObject();
 }
 
+/// One layer: the fields every layer has, then those of its kind (as
+/// printNetwork prints them).
 void writeLayer(JsonOut &j, const Layer &l, size_t index) {
   j.beginObject();
   j.key("index").integer(int64_t(index));
@@ -269,6 +272,7 @@ void writeLayer(JsonOut &j, const Layer &l, size_t index) {
   j.endObject();
 }
 
+/// One parameter with its shape, fans, initialiser and regulariser.
 void writeParam(JsonOut &j, const Parameter &p) {
   j.beginObject();
   j.key("name").str(p.name);
@@ -283,6 +287,8 @@ void writeParam(JsonOut &j, const Parameter &p) {
   j.endObject();
 }
 
+/// The training set-up: loss, optimiser with exactly its
+/// hyper-parameters, schedule, early stopping and augmentation.
 void writeTraining(JsonOut &j, const Training &t) {
   j.beginObject();
   j.key("loss").str("categorical_crossentropy");
@@ -335,6 +341,7 @@ void writeTraining(JsonOut &j, const Training &t) {
   j.endObject();
 }
 
+/// The data: files, image shape, selected labels and class names.
 void writeData(JsonOut &j, const Dataset &d) {
   j.beginObject();
   j.key("kind").str(getDatasetKindName(d.kind));
