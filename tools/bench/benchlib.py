@@ -184,8 +184,8 @@ def machine_line(m):
 
 def report_figures():
     """{model file stem: (figure text, accuracy in percent or None)} from
-    the table in models/README.md, the one place the figures are listed
-    (test/models/readme-table.test keeps it in step with the files)."""
+    the table in models/README.md, the one place the figures are tabulated
+    (each model file's header quotes the report in full)."""
     figures = {}
     with open(os.path.join(MODELS, "README.md")) as f:
         for line in f:
