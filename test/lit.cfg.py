@@ -38,3 +38,29 @@ if any(os.path.exists(p) for p in ("/etc/OpenCL/vendors/pocl.icd",)):
     config.available_features.add("opencl")
 if os.path.isdir("/usr/share/datasets/fashion-mnist"):
     config.available_features.add("fashion-mnist")
+
+# tools/bench's PyTorch peer runs on Debian's python3-torch, which only
+# /usr/bin/python3 sees (train-all's plots need python3-matplotlib); without
+# them those tests are reported unsupported.
+import subprocess
+config.substitutions.append(("%system_python", "/usr/bin/python3"))
+for module in ("torch", "matplotlib"):
+    try:
+        if subprocess.run(["/usr/bin/python3", "-c", "import " + module],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            config.available_features.add(module)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+# The optional Keras peer: tensorflow-cpu in the virtual environment
+# tools/bench/README.md describes.
+tf_python = os.path.expanduser("~/.cache/kiln-bench-tf/bin/python")
+config.substitutions.append(("%tf_python", tf_python))
+try:
+    if os.access(tf_python, os.X_OK) and subprocess.run(
+            [tf_python, "-c", "import tensorflow"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=120).returncode == 0:
+        config.available_features.add("tensorflow")
+except (OSError, subprocess.TimeoutExpired):
+    pass

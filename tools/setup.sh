@@ -2,6 +2,9 @@
 # Installs every Debian package Kiln needs, idempotently: the package lists are
 # refreshed once and only missing packages are installed. Run as root (or with
 # sudo available) on a fresh Debian 12 machine.
+#   tools/setup.sh           what building and testing Kiln needs
+#   tools/setup.sh --bench   ... and what tools/bench needs (the PyTorch peer,
+#                            plots); the test suite does not need these
 set -euo pipefail
 
 packages=(
@@ -18,6 +21,10 @@ packages=(
   # ARM cross builds run under qemu; GPU schedules run on OpenCL via PoCL.
   g++-aarch64-linux-gnu qemu-user pocl-opencl-icd ocl-icd-opencl-dev
 )
+if [ "${1:-}" = "--bench" ]; then
+  # tools/bench: PyTorch 1.13 as the peer, matplotlib for the plots.
+  packages+=(python3-torch python3-numpy python3-matplotlib)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -445,14 +445,27 @@ std::string codegen::applySchedule(HalideKernel &kernel,
         continue;
       }
       if (anchor.fusedOutput >= 0) {
-        scheduleConvCpu(kernel.outputs[anchor.fusedOutput], anchor.shape,
-                        anchor, schedule, target, kernel.batch);
+        // Tiles split the output's loops, so they are sized by its shape: a
+        // fused pool may be narrower than the conv (3 -> 1), and a tile
+        // wider than the output would shift in before its first position.
+        scheduleConvCpu(kernel.outputs[anchor.fusedOutput],
+                        kernel.outputShapes[anchor.fusedOutput], anchor,
+                        schedule, target, kernel.batch);
         outputDone[anchor.fusedOutput] = true;
         continue;
       }
       // Computed whole before its consumers: tile a wrapper of it.
       Func tiles = anchor.func.in();
       tiles.compute_root();
+      // Computed over its whole static extent: a consumer that reads less
+      // (a pool leaving the last row, 5 -> 2) would otherwise shrink the
+      // region below a tile, and the shifted-in tile start before 0.
+      std::vector<Var> tv = varsOf(tiles);
+      for (size_t d = 0; d < tv.size() && d < anchor.shape.size(); ++d) {
+        int64_t extent = anchor.shape[anchor.shape.size() - 1 - d];
+        if (extent > 0)
+          tiles.bound(tv[d], 0, static_cast<int>(extent));
+      }
       scheduleConvCpu(tiles, anchor.shape, anchor, schedule, target,
                       kernel.batch);
     }

@@ -4,7 +4,9 @@
 // (accuracy, loss, classification report, confusion matrix) or classifies
 // image files (PGM/PPM or PNG of the model's input size; "-" reads one from
 // standard input) printing the top-k classes with their probabilities, as
-// text or JSON.
+// text or JSON. With --benchmark it times the compiled @infer instead:
+// images/s at a batch over the test images and the median batch-1 latency
+// (what tools/bench/compare compares with PyTorch).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +35,8 @@ struct InferOptions {
   std::string images, labels, dataDir;
   int64_t topK = 3, batch = 0, threads = 0, limit = 0;
   bool json = false;
+  bool benchmark = false;
+  int64_t benchBatches = 20, latencyRuns = 200;
 };
 
 /// Reads all of standard input.
@@ -164,6 +168,78 @@ Status evaluateIdx(Session &session, const InferOptions &opt,
   return Status::ok();
 }
 
+/// Times @infer on the images of `files`: `opt.benchBatches` calls at
+/// `opt.batch` (the compiled batch by default) after one untimed call, then
+/// `opt.latencyRuns` single-image calls after ten untimed ones; prints
+/// images/s and the median latency.
+Status benchmarkIdx(Session &session, const InferOptions &opt,
+                    const IdxFilePair &files) {
+  Dataset data;
+  if (Status s = loadIdxDataset(files.images, files.labels, session.height(),
+                                session.width(), session.channels(),
+                                session.classes(), data);
+      !s)
+    return s;
+  keepFirst(data, opt.limit);
+  int64_t batch = opt.batch ? opt.batch : session.plan().infer()->batch();
+  if (data.count < batch)
+    return Status::error(files.images + ": " + std::to_string(data.count) +
+                         " images, fewer than one batch of " +
+                         std::to_string(batch));
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+  };
+  std::vector<float> probs;
+  // Batch b starts at image b * batch, wrapping round the data.
+  int64_t starts = data.count - batch + 1;
+  auto images = [&](int64_t b) { return data.image((b * batch) % starts); };
+  if (Status s = session.predict(images(0), batch, batch, probs); !s)
+    return s;
+  auto start = Clock::now();
+  for (int64_t b = 0; b < opt.benchBatches; ++b)
+    if (Status s = session.predict(images(b + 1), batch, batch, probs); !s)
+      return s;
+  double throughputSeconds = seconds(start);
+  double imagesPerSecond =
+      double(opt.benchBatches * batch) / std::max(throughputSeconds, 1e-9);
+
+  std::vector<double> latencies;
+  for (int64_t i = -10; i < opt.latencyRuns; ++i) {
+    const float *image = data.image((i + 10) % data.count);
+    auto t0 = Clock::now();
+    if (Status s = session.predict(image, 1, 1, probs); !s)
+      return s;
+    if (i >= 0)
+      latencies.push_back(seconds(t0) * 1000);
+  }
+  std::sort(latencies.begin(), latencies.end());
+  double median = latencies[latencies.size() / 2];
+  if (latencies.size() % 2 == 0)
+    median = (median + latencies[latencies.size() / 2 - 1]) / 2;
+  if (opt.json) {
+    JsonWriter json;
+    json.beginObject();
+    json.key("model").value(session.modelName());
+    json.key("batch").value(batch);
+    json.key("batches").value(opt.benchBatches);
+    json.key("images_per_s").value(imagesPerSecond);
+    json.key("latency_runs").value(opt.latencyRuns);
+    json.key("latency_ms_median").value(median);
+    json.key("latency_ms_min").value(latencies.front());
+    json.endObject();
+    std::printf("%s\n", json.str().c_str());
+  } else {
+    std::printf("%s: batch %lld: %.0f images/s (%lld batches, %.3f s); "
+                "batch 1: median %.3f ms, min %.3f ms (%lld runs)\n",
+                session.modelName().c_str(), static_cast<long long>(batch),
+                imagesPerSecond, static_cast<long long>(opt.benchBatches),
+                throughputSeconds, median, latencies.front(),
+                static_cast<long long>(opt.latencyRuns));
+  }
+  return Status::ok();
+}
+
 } // namespace
 
 int inferMain(int argc, char **argv, const EmbeddedModel &model) {
@@ -188,6 +264,14 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.integer("limit", &o.limit, 1, INT64_MAX,
                  "evaluate only the first N images (of the model's selected "
                  "labels)");
+  parser.flag("benchmark", &o.benchmark,
+              "time inference on the test images instead: images/s at "
+              "--batch and the median batch-1 latency (without a "
+              "checkpoint: freshly initialised weights)");
+  parser.integer("bench-batches", &o.benchBatches, 1, 1 << 30,
+                 "--benchmark: timed batches (20)");
+  parser.integer("latency-runs", &o.latencyRuns, 1, 1 << 30,
+                 "--benchmark: timed batch-1 calls (200)");
   std::vector<std::string> positional;
   bool help = false;
   if (Status s = parser.parse(argc, argv, positional, help); !s) {
@@ -221,11 +305,24 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
                               "the executable was compiled for (" +
                               std::to_string(session.plan().infer()->batch()) +
                               ")"));
+  if (o.benchmark && !positional.empty()) {
+    std::fprintf(stderr,
+                 "%s: --benchmark times the test images; give no "
+                 "image files\n",
+                 program.c_str());
+    return kExitUsage;
+  }
   std::string checkpoint =
       o.checkpoint.empty() ? session.modelName() + ".kckpt" : o.checkpoint;
   CheckpointData ckpt;
-  if (Status s = session.loadCheckpoint(checkpoint, ckpt); !s)
+  // Timing does not depend on the weights: a benchmark without a checkpoint
+  // runs the model's initial ones.
+  if (o.benchmark && o.checkpoint.empty() && access(checkpoint.c_str(), F_OK)) {
+    if (Status s = session.initialize(0); !s)
+      return fail(s);
+  } else if (Status s = session.loadCheckpoint(checkpoint, ckpt); !s) {
     return fail(s);
+  }
 
   if (!positional.empty()) {
     if (std::count(positional.begin(), positional.end(), "-") > 1)
@@ -246,7 +343,9 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
     files = fashionMnistFiles(FashionMnistSplit::Test,
                               o.dataDir.empty() ? kFashionMnistDir : o.dataDir);
   }
-  if (Status s = evaluateIdx(session, o, files); !s)
+  if (Status s = o.benchmark ? benchmarkIdx(session, o, files)
+                             : evaluateIdx(session, o, files);
+      !s)
     return fail(s);
   return 0;
 }

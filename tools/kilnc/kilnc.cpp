@@ -2,7 +2,8 @@
 //
 // Reads a .kiln model file and runs the compiler up to the stage asked for:
 //
-//   frontend   --emit=ast (after parsing), --emit=network, --summary
+//   frontend   --emit=ast (after parsing), --emit=network, --emit=json,
+//              --summary
 //   MLIRGen    --emit=mlir        the @forward module
 //   passes     --emit=train-mlir  + kiln-build-train-step,
 //   kiln-prepare-inference
@@ -59,6 +60,8 @@ enum class EmitKind {
   Ast,
   /// The resolved network (stops after semantic analysis).
   Network,
+  /// The resolved network as JSON (stops after semantic analysis).
+  Json,
   /// The @forward module MLIRGen builds.
   Mlir,
   /// The module with @train_step and @infer.
@@ -100,6 +103,8 @@ const char *const usage =
     "  --emit=ast          print the syntax tree and stop\n"
     "  --emit=network      print the resolved network: layers with shapes and\n"
     "                      explicit padding, parameters, training and data\n"
+    "  --emit=json         ... the same as one JSON document (for tools\n"
+    "                      such as tools/bench's PyTorch peer)\n"
     "  --emit=mlir         print the kiln module: @forward in training form\n"
     "  --emit=train-mlir   ... after kiln-build-train-step and\n"
     "                      kiln-prepare-inference (@train_step, @infer)\n"
@@ -155,6 +160,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         opts.emit = EmitKind::Ast;
       else if (v == "network")
         opts.emit = EmitKind::Network;
+      else if (v == "json")
+        opts.emit = EmitKind::Json;
       else if (v == "mlir")
         opts.emit = EmitKind::Mlir;
       else if (v == "train-mlir")
@@ -165,8 +172,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
         opts.emit = EmitKind::HalideStmt;
       else {
         std::cerr << "kilnc: unknown --emit kind '" << v
-                  << "' (expected ast, network, mlir, train-mlir, kernels or "
-                     "halide-stmt)\n";
+                  << "' (expected ast, network, json, mlir, train-mlir, "
+                     "kernels or halide-stmt)\n";
         return false;
       }
     } else if (value("--target=", v)) {
@@ -381,6 +388,8 @@ int main(int argc, char **argv) {
     return 1;
   if (opts.emit == EmitKind::Network)
     printNetwork(net, std::cout);
+  if (opts.emit == EmitKind::Json)
+    printNetworkJson(net, std::cout);
   if (opts.summary)
     printSummary(net, sources, std::cout);
   std::cout.flush();

@@ -125,3 +125,14 @@ func.func @max_pool_grad_tiled(%x: tensor<?x9x7x6xf32>, %g: tensor<?x4x3x6xf32>,
   %b = kiln.max_pool1d_grad %g1, %x1 {window = 2, stride = 2, padding = array<i64: 0, 1>} : tensor<?x7x8xf32>, tensor<?x13x8xf32>
   return %a, %b : tensor<?x9x7x6xf32>, tensor<?x13x8xf32>
 }
+// A conv whose fused max pool leaves positions unread (report 002 Models 1
+// and 4: 5 -> 2 and 3 -> 1): the tile along the pooled dimension must fit
+// the pool's output, not the conv's.
+func.func @conv_pool_narrow(%x: tensor<?x6x16xf32>, %w: tensor<2x16x32xf32>, %x2: tensor<?x5x5x4xf32>, %w2: tensor<3x3x4x16xf32>) -> (tensor<?x2x32xf32>, tensor<?x1x1x16xf32>) {
+  %y = kiln.conv1d %x, %w : (tensor<?x6x16xf32>, tensor<2x16x32xf32>) -> tensor<?x5x32xf32>
+  %r = kiln.relu %y : tensor<?x5x32xf32>
+  %p = kiln.max_pool1d %r {window = 2, stride = 2} : tensor<?x5x32xf32> -> tensor<?x2x32xf32>
+  %y2 = kiln.conv2d %x2, %w2 : (tensor<?x5x5x4xf32>, tensor<3x3x4x16xf32>) -> tensor<?x3x3x16xf32>
+  %p2 = kiln.max_pool2d %y2 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x3x3x16xf32> -> tensor<?x1x1x16xf32>
+  return %p, %p2 : tensor<?x2x32xf32>, tensor<?x1x1x16xf32>
+}

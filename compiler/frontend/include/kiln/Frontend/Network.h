@@ -51,6 +51,10 @@ enum class LayerKind {
   Concat,
 };
 
+/// The canonical name of a layer kind ("conv2d", "maxpool1d",
+/// "activation", ...), as `kilnc --emit=json` spells it.
+const char *getLayerKindName(LayerKind kind);
+
 /// Elementwise (or, for softmax, row-wise) activation functions.
 enum class Activation { Linear, Relu, Gelu, Sigmoid, Tanh, Softmax };
 
@@ -355,6 +359,12 @@ void printSummary(const Network &net, const SourceManager &sources,
 /// Prints every resolved field: layers with attributes and explicit padding,
 /// parameters with shapes and initialisers, training and data.
 void printNetwork(const Network &net, std::ostream &os);
+
+/// Prints the resolved network as one JSON document (`kilnc --emit=json`):
+/// the fields printNetwork prints, with shapes as arrays (the batch null),
+/// padding as [before, after] per spatial axis, each layer's canonical kind
+/// and the totals, for tools outside C++ that build the same model.
+void printNetworkJson(const Network &net, std::ostream &os);
 
 /// Formats a shape Keras-style: "(None, 26, 26, 32)".
 std::string formatShape(const shape::Dims &dims);

@@ -1,0 +1,278 @@
+"""The Keras/TensorFlow peer of a Kiln model, built from `kilnc --emit=json`.
+
+Optional: tensorflow-cpu is not a Debian package. tools/bench/compare runs
+this with the Python of a virtual environment that has it
+(~/.cache/kiln-bench-tf, see tools/bench/README.md) and leaves Keras out
+when there is none.
+
+Keras is the reports' own framework and, like Kiln, channels-last, so each
+layer of the resolved network maps to one Keras layer; explicit padding
+becomes padding='same' where it is what 'same' gives, else a ZeroPadding
+layer before a 'valid' one.
+
+Usage: PYTHON tf_peer.py count|train|infer MODEL.json [options] (--help);
+count checks every layer's output shape against kilnc's, and the total
+against kilnc --summary's given --expect-params.
+"""
+
+import argparse
+import json
+import math
+import os
+import resource
+import statistics
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow import keras  # noqa: E402
+
+
+def same_pads(n, k, s, d):
+    """Keras' 'same' padding (before, after) of one axis."""
+    keff = (k - 1) * d + 1
+    out = -(-n // s)
+    total = max((out - 1) * s + keff - n, 0)
+    return [total // 2, total - total // 2]
+
+
+def padding_of(layer, in_shape):
+    """'valid', 'same', or the explicit pads a ZeroPadding layer needs."""
+    pads = layer["pads"]
+    if all(b == 0 and a == 0 for b, a in pads):
+        return "valid"
+    k = layer.get("kernel") or layer.get("window")
+    d = layer.get("dilations") or [1] * len(k)
+    same = [same_pads(in_shape[1 + i], k[i], layer["strides"][i], d[i])
+            for i in range(len(k))]
+    return "same" if same == pads else pads
+
+
+def initializer(param):
+    init = param["init"]
+    kind = init["kind"]
+    if kind == "constant":
+        return keras.initializers.Constant(init["value"])
+    if kind == "random_uniform":
+        return keras.initializers.RandomUniform(init["minval"], init["maxval"])
+    if kind == "random_normal":
+        return keras.initializers.RandomNormal(init["mean"], init["stddev"])
+    if kind == "truncated_normal":
+        return keras.initializers.TruncatedNormal(init["mean"],
+                                                  init["stddev"])
+    return keras.initializers.VarianceScaling(init["scale"], init["mode"],
+                                              init["distribution"])
+
+
+def build(net):
+    """The network as a keras.Model (the final softmax included, as the
+    reports' models were)."""
+    layers, params = net["layers"], net["params"]
+    values = []
+    for layer in layers:
+        kind = layer["kind"]
+        ins = [values[i] for i in layer["inputs"]]
+        in_shape = layers[layer["inputs"][0]]["shape"] if ins else None
+        lp = {params[p]["role"]: params[p] for p in layer["params"]}
+        trainable = all(p["trainable"] for p in lp.values()
+                        if p["role"] not in ("moving_mean",
+                                             "moving_variance"))
+        kw = {"name": layer["name"], "trainable": trainable}
+        x = ins[0] if ins else None
+        if kind == "input":
+            values.append(keras.Input(shape=layer["shape"][1:],
+                                      name=layer["name"]))
+            continue
+        if kind in ("conv2d", "conv1d", "maxpool2d", "avgpool2d",
+                    "maxpool1d", "avgpool1d"):
+            two = kind.endswith("2d")
+            padding = padding_of(layer, in_shape)
+            if isinstance(padding, list):
+                pad = keras.layers.ZeroPadding2D if two else \
+                    keras.layers.ZeroPadding1D
+                x = pad(tuple(tuple(p) for p in padding) if two
+                        else tuple(padding[0]))(x)
+                padding = "valid"
+            if kind.startswith("conv"):
+                cls = keras.layers.Conv2D if two else keras.layers.Conv1D
+                k = lp["kernel"]
+                reg = keras.regularizers.L1L2(k["l1"], k["l2"]) \
+                    if k["l1"] or k["l2"] else None
+                out = cls(layer["filters"], tuple(layer["kernel"]),
+                          strides=tuple(layer["strides"]),
+                          dilation_rate=tuple(layer["dilations"]),
+                          padding=padding, activation=layer["activation"],
+                          use_bias=layer["use_bias"],
+                          kernel_initializer=initializer(k),
+                          bias_initializer=initializer(lp["bias"])
+                          if "bias" in lp else "zeros",
+                          kernel_regularizer=reg, **kw)(x)
+            else:
+                cls = {"maxpool2d": keras.layers.MaxPooling2D,
+                       "avgpool2d": keras.layers.AveragePooling2D,
+                       "maxpool1d": keras.layers.MaxPooling1D,
+                       "avgpool1d": keras.layers.AveragePooling1D}[kind]
+                out = cls(tuple(layer["window"]), tuple(layer["strides"]),
+                          padding=padding, name=layer["name"])(x)
+        elif kind == "global_avgpool":
+            cls = keras.layers.GlobalAveragePooling2D \
+                if len(in_shape) == 4 else keras.layers.GlobalAveragePooling1D
+            out = cls(name=layer["name"])(x)
+        elif kind == "batchnorm":
+            out = keras.layers.BatchNormalization(
+                momentum=layer["momentum"], epsilon=layer["epsilon"],
+                **kw)(x)
+        elif kind == "dropout":
+            out = keras.layers.Dropout(layer["rate"], name=layer["name"])(x)
+        elif kind == "dense":
+            k = lp["kernel"]
+            reg = keras.regularizers.L1L2(k["l1"], k["l2"]) \
+                if k["l1"] or k["l2"] else None
+            out = keras.layers.Dense(
+                layer["units"], activation=layer["activation"],
+                use_bias=layer["use_bias"], kernel_initializer=initializer(k),
+                bias_initializer=initializer(lp["bias"])
+                if "bias" in lp else "zeros",
+                kernel_regularizer=reg, **kw)(x)
+        elif kind == "flatten":
+            out = keras.layers.Flatten(name=layer["name"])(x)
+        elif kind == "reshape":
+            out = keras.layers.Reshape(layer["target"], name=layer["name"])(x)
+        elif kind in ("zeropad2d", "zeropad1d"):
+            p = layer["pads"]
+            out = (keras.layers.ZeroPadding2D(tuple(tuple(a) for a in p),
+                                              name=layer["name"])
+                   if kind == "zeropad2d" else
+                   keras.layers.ZeroPadding1D(tuple(p[0]),
+                                              name=layer["name"]))(x)
+        elif kind == "activation":
+            out = keras.layers.Activation(layer["activation"],
+                                          name=layer["name"])(x)
+        elif kind == "add":
+            out = keras.layers.Add(name=layer["name"])(ins)
+        elif kind == "concat":
+            out = keras.layers.Concatenate(layer["axis"],
+                                           name=layer["name"])(ins)
+        else:
+            raise ValueError("tf_peer: no Keras layer for kind " + kind)
+        values.append(out)
+    return keras.Model(values[net["input"]], values[net["output"]],
+                       name=net["name"])
+
+
+def shape_mismatches(net, model):
+    """Layers whose Keras output shape is not the one kilnc resolved."""
+    bad = []
+    for layer in net["layers"][1:]:
+        got = list(model.get_layer(layer["name"]).output_shape)
+        want = [None] + layer["shape"][1:]
+        if got != want:
+            bad.append("%s: %s, kilnc says %s" % (layer["name"], got, want))
+    return bad
+
+
+def optimizer(net):
+    o = net["training"]["optimizer"]
+    if o["kind"] == "adam":
+        return keras.optimizers.Adam(o["lr"], o["beta1"], o["beta2"],
+                                     o["epsilon"])
+    if o["kind"] == "sgd":
+        return keras.optimizers.SGD(o["lr"], o["momentum"], o["nesterov"])
+    return keras.optimizers.RMSprop(o["lr"], o["rho"], epsilon=o["epsilon"])
+
+
+def load_split(net, count):
+    """The first `count` training images of the model's classes, scaled to
+    [0, 1] and shaped as the model's input, with one-hot labels."""
+    d = net["data"]
+    shape, pixels = bl.read_idx(d["train_images"])
+    _, labels = bl.read_idx(d["train_labels"])
+    images = np.frombuffer(pixels, np.uint8).reshape(shape)
+    labels = np.frombuffer(labels, np.uint8).astype(np.int64)
+    if d["select"]:
+        keep = np.isin(labels, d["select"])
+        images, labels = images[keep], labels[keep]
+        labels = np.array([d["select"].index(int(l)) for l in labels])
+    images, labels = images[:count], labels[:count]
+    in_shape = net["layers"][net["input"]]["shape"][1:]
+    x = (images.astype(np.float32) / 255.0).reshape([len(images)] + in_shape)
+    return x, np.eye(d["classes"], dtype=np.float32)[labels]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("command", choices=["count", "train", "infer"])
+    ap.add_argument("model", help="MODEL.json (kilnc --emit=json)")
+    ap.add_argument("--expect-params", type=int, help="count: fail unless "
+                    "the model has this many parameters (kilnc --summary's "
+                    "total)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--batches", type=int, default=8)
+    ap.add_argument("--latency-runs", type=int, default=200)
+    args = ap.parse_args()
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    with open(args.model) as f:
+        net = json.load(f)
+    model = build(net)
+    result = {"model": net["name"], "tensorflow": tf.__version__}
+    if args.command == "count":
+        result["total_params"] = int(model.count_params())
+        result["shape_mismatches"] = shape_mismatches(net, model)
+        if args.expect_params is not None and \
+                result["total_params"] != args.expect_params:
+            sys.exit("tf_peer: %s has %d parameters in Keras, kilnc says %d"
+                     % (net["name"], result["total_params"],
+                        args.expect_params))
+        if result["shape_mismatches"]:
+            sys.exit("tf_peer: %s: %s" % (net["name"], "; ".join(
+                result["shape_mismatches"])))
+    elif args.command == "train":
+        batch = args.batch or net["training"]["batch_size"]
+        model.compile(optimizer(net), "categorical_crossentropy",
+                      metrics=["accuracy"])
+        x, y = load_split(net, batch * max(args.steps, args.warmup))
+        model.fit(x[:batch * args.warmup], y[:batch * args.warmup],
+                  batch_size=batch, epochs=1, verbose=0, shuffle=False)
+        n = batch * args.steps
+        start = time.perf_counter()
+        model.fit(x[:n], y[:n], batch_size=batch, epochs=1, verbose=0,
+                  shuffle=False)
+        seconds = time.perf_counter() - start
+        result.update(images_per_s=n / seconds, steps=args.steps,
+                      batch=batch, seconds=seconds)
+    else:
+        batch = args.batch or 256
+        x, _ = load_split(net, max(2 * batch, args.latency_runs))
+        model.predict_on_batch(x[:batch])
+        start = time.perf_counter()
+        for i in range(args.batches):
+            lo = (i * batch) % max(1, len(x) - batch + 1)
+            model.predict_on_batch(x[lo:lo + batch])
+        seconds = time.perf_counter() - start
+        for i in range(10):
+            model.predict_on_batch(x[i:i + 1])
+        times = []
+        for i in range(args.latency_runs):
+            t0 = time.perf_counter()
+            model.predict_on_batch(x[i % len(x):i % len(x) + 1])
+            times.append(time.perf_counter() - t0)
+        result.update(images_per_s=args.batches * batch / seconds,
+                      batch=batch,
+                      latency_ms=1000 * statistics.median(times))
+    result["peak_rss_mb"] = resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
