@@ -130,8 +130,13 @@ Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, uint64_t seed) {
     }
     Expr p0 = Halide::cast<uint64_t>(c0) * u64(rng::kPhiloxM0);
     Expr p1 = Halide::cast<uint64_t>(c2) * u64(rng::kPhiloxM1);
-    Expr hi0 = Halide::cast<uint32_t>(p0 >> 32), lo0 = Halide::cast<uint32_t>(p0);
-    Expr hi1 = Halide::cast<uint32_t>(p1 >> 32), lo1 = Halide::cast<uint32_t>(p1);
+    // Shift amounts of the shifted value's own type: Halide's bounds
+    // analysis (Mullapudi2016) turns a constant shift into a division and
+    // rejects mixed operand types.
+    Expr hi0 = Halide::cast<uint32_t>(p0 >> u64(32)),
+         lo0 = Halide::cast<uint32_t>(p0);
+    Expr hi1 = Halide::cast<uint32_t>(p1 >> u64(32)),
+         lo1 = Halide::cast<uint32_t>(p1);
     Expr n0 = hi1 ^ c1 ^ u32(k0);
     Expr n2 = hi0 ^ c3 ^ u32(k1);
     c0 = n0;
@@ -790,9 +795,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
             index, Halide::cast<uint32_t>(step),
             u32(static_cast<uint32_t>(stream)),
             u32(static_cast<uint32_t>(stream >> 32)) ^
-                Halide::cast<uint32_t>(step >> 32),
+                Halide::cast<uint32_t>(Halide::cast<uint64_t>(step) >> u64(32)),
             static_cast<uint64_t>(o.getSeed()));
-        Expr u = Halide::cast<float>(word >> 8) * (1.0f / 16777216.0f);
+        Expr u = Halide::cast<float>(word >> u32(8)) * (1.0f / 16777216.0f);
         Expr mask = Halide::select(u >= rate, 1.0f / (1.0f - rate), 0.0f);
         def("dropout_mask", v, mask, 1);
         Func maskF = get(o.getResult(1));

@@ -172,6 +172,24 @@ TEST(CodegenVsInterpreter, EveryOp) {
     }
 }
 
+// Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox
+// arithmetic once tripped Halide's bounds analysis) and that the mask bits
+// still match the interpreter's. Autoscheduled kernels assume at least the
+// estimated batch, so it runs at that batch.
+TEST(CodegenVsInterpreter, DropoutUnderMullapudi2016) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("dropout");
+  ASSERT_TRUE(func);
+  for (const char *target : kTargets)
+    checkFunction(interpreter, func, Halide::Target(target),
+                  "auto:Mullapudi2016", kBatchEstimate);
+}
+
 /// Runs the train-step and inference passes on `path` and returns a module
 /// with one function per kiln.kernel (its body, arguments and results).
 mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,
