@@ -93,6 +93,11 @@ Window makeWindow(ArrayRef<int64_t> kernelHW, ArrayRef<int64_t> strideHW,
   return w;
 }
 
+/// The channel (innermost) extent of a tensor type.
+int64_t channelsOf(Type type) {
+  return cast<RankedTensorType>(type).getShape().back();
+}
+
 /// The spatial extents (kiln order) of an NHWC / NWC tensor type.
 SmallVector<int64_t> spatialOf(Type type) {
   auto shape = cast<RankedTensorType>(type).getShape();
@@ -124,7 +129,7 @@ Expr u64(uint64_t v) { return Halide::Internal::make_const(Halide::UInt(64), v);
 /// kiln::rng::keyFromSeed.
 Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, Expr seed) {
   Expr key0 = Halide::cast<uint32_t>(seed),
-       key1 = Halide::cast<uint32_t>(seed >> 32);
+       key1 = Halide::cast<uint32_t>(Halide::cast<uint64_t>(seed) >> u64(32));
   uint32_t bump0 = 0, bump1 = 0;
   for (int round = 0; round < rng::kPhiloxRounds; ++round) {
     if (round) {
@@ -135,8 +140,13 @@ Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, Expr seed) {
     Expr k0 = key0 + u32(bump0), k1 = key1 + u32(bump1);
     Expr p0 = Halide::cast<uint64_t>(c0) * u64(rng::kPhiloxM0);
     Expr p1 = Halide::cast<uint64_t>(c2) * u64(rng::kPhiloxM1);
-    Expr hi0 = Halide::cast<uint32_t>(p0 >> 32), lo0 = Halide::cast<uint32_t>(p0);
-    Expr hi1 = Halide::cast<uint32_t>(p1 >> 32), lo1 = Halide::cast<uint32_t>(p1);
+    // Shift amounts of the shifted value's own type: Halide's bounds
+    // analysis (Mullapudi2016) turns a constant shift into a division and
+    // rejects mixed operand types.
+    Expr hi0 = Halide::cast<uint32_t>(p0 >> u64(32)),
+         lo0 = Halide::cast<uint32_t>(p0);
+    Expr hi1 = Halide::cast<uint32_t>(p1 >> u64(32)),
+         lo1 = Halide::cast<uint32_t>(p1);
     Expr n0 = hi1 ^ c1 ^ k0;
     Expr n2 = hi0 ^ c3 ^ k1;
     c0 = n0;
@@ -177,6 +187,10 @@ private:
     }
   };
   FailureOr<ChannelReduction> channelReduction(Operation *op, Type type);
+  /// The sum of `value` (an expression in `c` and `red`'s coordinates) over
+  /// `red`, as a Func of `c` recorded in kernel.channelSums.
+  Func channelSum(const char *name, const Var &c, const ChannelReduction &red,
+                  int64_t channels, Expr value);
 
   /// Zero-pads the spatial dims of a (c, x[, y], n) Func by `w`'s
   /// padding; the result is indexed from 0 in the padded frame.
@@ -243,6 +257,16 @@ Lowering::channelReduction(Operation *op, Type type) {
   }
   dom.push_back({0, *batch});
   return ChannelReduction{RDom(dom, "r"), count};
+}
+
+Func Lowering::channelSum(const char *name, const Var &c,
+                          const ChannelReduction &red, int64_t channels,
+                          Expr value) {
+  Func f(name);
+  f(c) = 0.0f;
+  f(c) += value;
+  kernel.channelSums.push_back({f, red.r, channels});
+  return f;
 }
 
 Func Lowering::padSpatial(Func in, int64_t channels, const Window &w) {
@@ -387,36 +411,82 @@ LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
   return success();
 }
 
+/// The offsets of a window in row-major order (y outer, x inner), in Halide
+/// order (index 0 = x).
+static std::vector<std::vector<int>> windowOffsets(const Window &w) {
+  std::vector<std::vector<int>> offsets = {{}};
+  for (int i = w.spatial - 1; i >= 0; --i) {
+    std::vector<std::vector<int>> next;
+    for (const std::vector<int> &prefix : offsets)
+      for (int k = 0; k < w.kernel[i]; ++k) {
+        std::vector<int> o = prefix;
+        o.insert(o.begin(), k);
+        next.push_back(o);
+      }
+    offsets = next;
+  }
+  return offsets;
+}
+
+/// One position of a pooling window at `v`: whether it lies inside the
+/// input, and the input there (clamped to the edge when it does not).
+struct WindowTap {
+  Expr inside;
+  Expr value;
+};
+
+/// The taps of the window at `v`, in row-major window order. Windows are
+/// small and static, so poolings are plain expressions over their taps:
+/// they inline and vectorise with their consumer like elementwise ops.
+static std::vector<WindowTap> windowTaps(Func in, const std::vector<Var> &v,
+                                         const Window &w) {
+  std::vector<WindowTap> taps;
+  for (const std::vector<int> &k : windowOffsets(w)) {
+    std::vector<Expr> at = {v[0]};
+    Expr inside = Halide::Internal::const_true();
+    for (int i = 0; i < w.spatial; ++i) {
+      Expr p = v[1 + i] * w.stride[i] + k[i] - w.padBefore[i];
+      inside = inside && p >= 0 && p < w.inExtent[i];
+      at.push_back(Halide::clamp(p, 0, w.inExtent[i] - 1));
+    }
+    at.push_back(v.back());
+    taps.push_back({inside, in(at)});
+  }
+  return taps;
+}
+
+/// A tap's value for a maximum: the lowest float outside the input.
+static Expr maxOperand(const WindowTap &tap) {
+  return Halide::select(tap.inside, tap.value, Halide::Float(32).min());
+}
+
 LogicalResult Lowering::lowerPool(Operation *op, Value input, const Window &w,
                                   bool isMax) {
   Func in = get(input);
   std::vector<Var> v = makeVars(w.spatial + 2);
-  Halide::Region dom;
-  for (int i = 0; i < w.spatial; ++i)
-    dom.push_back({0, w.kernel[i]});
-  RDom r(dom, "r");
-  std::vector<Expr> at = {v[0]};
-  Expr inside = Halide::Internal::const_true();
-  Expr count = 1;
-  for (int i = 0; i < w.spatial; ++i) {
-    Expr p = v[1 + i] * w.stride[i] + r[i] - w.padBefore[i];
-    inside = inside && p >= 0 && p < w.inExtent[i];
-    at.push_back(Halide::clamp(p, 0, w.inExtent[i] - 1));
-    // In-bounds positions of this window (padding is not counted).
-    Expr lo = Halide::max(v[1 + i] * w.stride[i] - w.padBefore[i], 0);
-    Expr hi = Halide::min(v[1 + i] * w.stride[i] - w.padBefore[i] + w.kernel[i],
-                          w.inExtent[i]);
-    count = count * (hi - lo);
-  }
-  at.push_back(v.back());
-  Func pool(isMax ? "max_pool" : "avg_pool");
+  std::vector<WindowTap> taps = windowTaps(in, v, w);
+  Expr result;
   if (isMax) {
-    pool(v) = Halide::maximum(
-        Halide::select(inside, in(at), Halide::Float(32).min()));
+    result = maxOperand(taps[0]);
+    for (size_t i = 1; i < taps.size(); ++i)
+      result = Halide::max(result, maxOperand(taps[i]));
   } else {
-    pool(v) = Halide::sum(Halide::select(inside, in(at), 0.0f)) /
-              Halide::cast<float>(count);
+    for (const WindowTap &tap : taps) {
+      Expr term = Halide::select(tap.inside, tap.value, 0.0f);
+      result = result.defined() ? result + term : term;
+    }
+    // In-bounds positions of the window (padding is not counted).
+    Expr count = 1;
+    for (int i = 0; i < w.spatial; ++i) {
+      Expr lo = Halide::max(v[1 + i] * w.stride[i] - w.padBefore[i], 0);
+      Expr hi = Halide::min(
+          v[1 + i] * w.stride[i] - w.padBefore[i] + w.kernel[i], w.inExtent[i]);
+      count = count * (hi - lo);
+    }
+    result = result / Halide::cast<float>(count);
   }
+  Func pool(isMax ? "max_pool" : "avg_pool");
+  pool(v) = result;
   set(op->getResult(0), pool);
   return success();
 }
@@ -427,36 +497,24 @@ LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
   Func g = get(gradOut);
   std::vector<Var> v = makeVars(w.spatial + 2);
   // The first maximum of each window (row-major scan: y outer, x inner),
-  // as a flat window index.
-  Halide::Region dom;
-  for (int i = 0; i < w.spatial; ++i)
-    dom.push_back({0, w.kernel[i]});
-  RDom r(dom, "r");
-  std::vector<Expr> at = {v[0]};
-  Expr inside = Halide::Internal::const_true();
-  for (int i = 0; i < w.spatial; ++i) {
-    Expr p = v[1 + i] * w.stride[i] + r[i] - w.padBefore[i];
-    inside = inside && p >= 0 && p < w.inExtent[i];
-    at.push_back(Halide::clamp(p, 0, w.inExtent[i] - 1));
+  // as a flat window index: a later tap wins only when strictly greater.
+  std::vector<WindowTap> taps = windowTaps(in, v, w);
+  Expr best = maxOperand(taps[0]);
+  Expr index = 0;
+  for (size_t i = 1; i < taps.size(); ++i) {
+    Expr value = maxOperand(taps[i]);
+    Expr better = value > best;
+    index = Halide::select(better, static_cast<int>(i), index);
+    best = Halide::select(better, value, best);
   }
-  at.push_back(v.back());
-  // Halide's argmax scans the RDom innermost-first (x, then y): the
-  // row-major order of the window, keeping the first maximum. It yields one
-  // index per RDom dimension, combined here into a flat window index.
   Func argIdx("pool_argidx");
-  {
-    Halide::Tuple t = Halide::argmax(
-        Halide::select(inside, in(at), Halide::Float(32).min()));
-    Expr flat = t[0];
-    if (w.spatial == 2)
-      flat = t[1] * w.kernel[0] + t[0];
-    argIdx(v) = flat;
-  }
-  kernel.reductions.push_back(argIdx);
+  argIdx(v) = index;
   bool disjoint = llvm::all_of(llvm::seq<int>(0, w.spatial), [&](int i) {
     return w.stride[i] == w.kernel[i];
   });
   if (disjoint) {
+    // Each input position reads one window's choice: inlined, it is
+    // recomputed from cached inputs rather than stored and read back.
     // Windows that tile the input (stride == window, the usual 2x2/2):
     // each input position lies in exactly one window, so it takes that
     // window's gradient when it was the window's first maximum.
@@ -477,7 +535,8 @@ LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
     return success();
   }
   // Overlapping windows: each input position gathers from the windows that
-  // contain it and chose it.
+  // contain it and chose it; each window's choice is computed once.
+  kernel.reductions.push_back(argIdx);
   Halide::Region back;
   for (int i = 0; i < w.spatial; ++i)
     back.push_back({0, w.kernel[i]});
@@ -697,8 +756,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         if (failed(red))
           return failure();
         Var c("c");
-        return def("bias_grad", {c},
-                   Halide::sum(get(o.getGradOut())(red->at(c))));
+        set(o.getResult(),
+            channelSum("bias_grad", c, *red, channelsOf(o.getType()),
+                       get(o.getGradOut())(red->at(c))));
+        return success();
       })
       // --- normalisation ----------------------------------------------------
       .Case([&](BatchNormTrainOp o) {
@@ -711,10 +772,13 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Expr count = red->count;
         Func x = get(o.getInput());
         Expr countF = Halide::cast<float>(count);
+        int64_t channels = channelsOf(o.getInput().getType());
         Func mean("bn_mean"), var("bn_var");
-        mean(c) = Halide::sum(x(xAt)) / countF;
+        mean(c) = channelSum("bn_sum", c, *red, channels, x(xAt))(c) / countF;
         Expr centered = x(xAt) - mean(c);
-        var(c) = Halide::sum(centered * centered) / countF;
+        var(c) = channelSum("bn_sqsum", c, *red, channels,
+                            centered * centered)(c) /
+                 countF;
         kernel.reductions.push_back(mean);
         kernel.reductions.push_back(var);
         std::vector<Var> v = outVars();
@@ -749,11 +813,13 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Func mean = get(o.getBatchMean()), var = get(o.getBatchVar());
         Func rstd("bn_rstd");
         rstd(c) = 1.0f / Halide::sqrt(var(c) + eps);
-        Func dgamma("bn_dgamma"), dbeta("bn_dbeta");
-        dbeta(c) = Halide::sum(g(xAt));
-        dgamma(c) = Halide::sum(g(xAt) * (x(xAt) - mean(c))) * rstd(c);
+        int64_t channels = channelsOf(o.getInput().getType());
+        Func dgamma("bn_dgamma");
+        Func dbeta = channelSum("bn_dbeta", c, *red, channels, g(xAt));
+        dgamma(c) = channelSum("bn_dgamma_sum", c, *red, channels,
+                               g(xAt) * (x(xAt) - mean(c)))(c) *
+                    rstd(c);
         kernel.reductions.push_back(dgamma);
-        kernel.reductions.push_back(dbeta);
         std::vector<Var> v = outVars();
         Expr m = Halide::cast<float>(count);
         Expr xhat = (at(1, v) - mean(v[0])) * rstd(v[0]);
@@ -795,12 +861,14 @@ LogicalResult Lowering::lowerOp(Operation *op) {
             index, Halide::cast<uint32_t>(step),
             u32(static_cast<uint32_t>(stream)),
             u32(static_cast<uint32_t>(stream >> 32)) ^
-                Halide::cast<uint32_t>(step >> 32),
+                Halide::cast<uint32_t>(Halide::cast<uint64_t>(step) >> u64(32)),
             seed);
-        Expr u = Halide::cast<float>(word >> 8) * (1.0f / 16777216.0f);
+        Expr u = Halide::cast<float>(word >> u32(8)) * (1.0f / 16777216.0f);
         Expr mask = Halide::select(u >= rate, 1.0f / (1.0f - rate), 0.0f);
         def("dropout_mask", v, mask, 1);
         Func maskF = get(o.getResult(1));
+        // Both results use the mask: draw it once.
+        kernel.reductions.push_back(maskF);
         return def("dropout", v, at(0, v) * maskF(v), 0);
       })
       // --- shape ops ----------------------------------------------------

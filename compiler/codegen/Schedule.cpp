@@ -16,7 +16,10 @@ std::string Schedule::toString() const {
   std::ostringstream os;
   os << 'v' << vectorWidth << " t" << tileInner << 'x' << tileOuter << " u"
      << unrollReduction << (stageInput ? " stage" : " nostage") << " rf"
-     << rfactor << (parallelBatch ? " pb" : " pr") << " gpu" << gpuThreads
+     << rfactor << (parallelBatch ? " pb" : " pr");
+  if (reductionBlock)
+    os << " kb" << reductionBlock;
+  os << " gpu" << gpuThreads
      << 'x' << gpuTile;
   return os.str();
 }
@@ -77,6 +80,8 @@ std::optional<Schedule> Schedule::parse(const std::string &text,
       s.parallelBatch = word == "pb";
     else if (word.rfind("gpu", 0) == 0)
       ok = parsePair(word.substr(3), s.gpuThreads, s.gpuTile);
+    else if (word.rfind("kb", 0) == 0)
+      ok = parseCount(word.substr(2), s.reductionBlock);
     else if (word.rfind("rf", 0) == 0)
       ok = parseCount(word.substr(2), s.rfactor);
     else if (word[0] == 'v')

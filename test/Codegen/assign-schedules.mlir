@@ -8,9 +8,9 @@
 // Tests that the heuristic sizes the register tile for the target (32 vector
 // registers on AVX-512, 16 on AVX2) and divides the 14-wide rows evenly.
 // CHECK-LABEL: func.func @conv
-// CHECK: kiln.kernel "k0"{{.*}}schedule = "v0 t2x7 u1 stage rf16 pr gpu32x4"
+// CHECK: kiln.kernel "k0"{{.*}}schedule = "v0 t2x7 u1 stage rf4 pr gpu32x4"
 // AVX2-LABEL: func.func @conv
-// AVX2: kiln.kernel "k0"{{.*}}schedule = "v0 t2x5 u1 stage rf16 pr gpu32x4"
+// AVX2: kiln.kernel "k0"{{.*}}schedule = "v0 t2x5 u1 stage rf4 pr gpu32x4"
 // AUTO-LABEL: func.func @conv
 // AUTO: kiln.kernel "k0"{{.*}}schedule = "auto:Adams2019"
 func.func @conv(%x: tensor<?x14x14x64xf32>, %w: tensor<3x3x64x128xf32>) -> tensor<?x14x14x128xf32> {

@@ -282,4 +282,18 @@ TEST(Schedule, TextRoundTrip) {
   EXPECT_TRUE(Schedule::parse("auto:Adams2019", error));
 }
 
+// Tests that a reduction block survives the text form, is written only when
+// set (so existing schedule texts keep their form), and is read back.
+TEST(Schedule, ReductionBlockText) {
+  Schedule s;
+  EXPECT_EQ(s.toString().find("kb"), std::string::npos);
+  s.reductionBlock = 384;
+  EXPECT_NE(s.toString().find(" kb384 "), std::string::npos) << s.toString();
+  std::string error;
+  std::optional<Schedule> back = Schedule::parse(s.toString(), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->reductionBlock, 384);
+  EXPECT_FALSE(Schedule::parse("v16 kbx", error));
+}
+
 } // namespace

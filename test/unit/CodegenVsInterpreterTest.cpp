@@ -123,6 +123,48 @@ TEST(CodegenVsInterpreter, EveryOp) {
     }
 }
 
+// Tests the schedule shapes the heuristic picks only for large layers on
+// small ones: a dense reduction summed in blocks (37 steps in blocks of 16
+// and 8, the last block partial) and weight gradients without a batch split
+// (rf0), at a batch that fills a tile and one that does not.
+TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  for (const char *name : {"dense_bias_gelu", "dense_grads", "conv2d_grads",
+                           "conv1d_grads"}) {
+    auto func = module->lookupSymbol<mlir::func::FuncOp>(name);
+    ASSERT_TRUE(func) << name;
+    for (const char *target : kTargets)
+      for (const char *schedule : {"v8 t2x3 u1 stage rf0 pr kb16 gpu32x4",
+                                   "v0 t1x7 u1 nostage rf0 pr kb8 gpu32x4"})
+        for (int64_t batch : {9, 2})
+          checkFunction(interpreter, func, Halide::Target(target), schedule,
+                        batch);
+  }
+}
+
+// Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox
+// arithmetic once tripped Halide's bounds analysis) and that the mask bits
+// still match the interpreter's. Autoscheduled kernels assume at least the
+// estimated batch, so it runs at that batch.
+TEST(CodegenVsInterpreter, DropoutUnderMullapudi2016) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("dropout");
+  ASSERT_TRUE(func);
+  for (const char *target : kTargets)
+    checkFunction(interpreter, func, Halide::Target(target),
+                  "auto:Mullapudi2016", kBatchEstimate);
+}
+
 /// Runs the train-step and inference passes on `path` and returns a module
 /// with one function per kiln.kernel (its body, arguments and results).
 mlir::OwningOpRef<mlir::ModuleOp> kernelsOf(mlir::MLIRContext &context,

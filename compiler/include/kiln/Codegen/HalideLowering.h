@@ -67,6 +67,17 @@ struct Anchor {
   int fusedOutput = -1;
 };
 
+/// A sum over every position of a channels-innermost tensor but the channel
+/// (BatchNorm statistics and gradients, bias gradients): `func(c)` is zero
+/// then one update over `rdom`, whose last dimension is the batch, so a
+/// schedule can split the batch into parallel partial sums.
+struct ChannelSum {
+  Halide::Func func;
+  Halide::RDom rdom;
+  /// The number of channels (the extent of `func`).
+  int64_t channels = 0;
+};
+
 /// A kernel's Halide algorithm.
 struct HalideKernel {
   std::string name;
@@ -80,9 +91,12 @@ struct HalideKernel {
   /// The run's batch extent (undefined when no argument has a dynamic
   /// batch), for schedules that specialise on it.
   Halide::Expr batch;
-  /// Small reductions (BatchNorm statistics, softmax sums, per-row losses)
-  /// that must be computed once rather than inlined into their users.
+  /// Funcs that must be computed once rather than inlined into each use:
+  /// small reductions (BatchNorm statistics, softmax sums, per-row losses),
+  /// the choices of overlapping pooling windows, dropout masks.
   std::vector<Halide::Func> reductions;
+  /// Sums over every position but the channel; computed once each.
+  std::vector<ChannelSum> channelSums;
 
   /// The Halide arguments in order, for compiling the pipeline.
   std::vector<Halide::Argument> arguments() const;

@@ -47,13 +47,19 @@ struct Schedule {
   int rfactor = 0;
   /// Parallelise over the batch (true) or over rows of each image (false).
   bool parallelBatch = true;
+  /// Dense layers: sum the reduction in blocks of this many steps, each
+  /// block's partial sums accumulated in registers for every output tile
+  /// before the next block starts, so a block of the weights stays in cache
+  /// while the whole batch uses it; 0 = the whole reduction per tile.
+  int reductionBlock = 0;
   /// GPU: threads along the innermost dimension and tile of the next one.
   int gpuThreads = 32;
   int gpuTile = 4;
 
   /// A compact, stable text form, e.g.
   /// "v16 t4x5 u2 stage rf8 pb gpu32x4", "auto:Adams2019" or
-  /// "auto:Adams2019/beam1".
+  /// "auto:Adams2019/beam1"; a reduction block is written only when set
+  /// (" kb256" after "pb"/"pr").
   std::string toString() const;
 
   /// Parses toString()'s form; on failure returns nullopt and sets `error`.
