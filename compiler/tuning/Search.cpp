@@ -40,6 +40,11 @@ const std::vector<SpaceField> &tuning::cpuSearchSpace() {
        {0, 1},
        [](const Schedule &s) { return int(s.parallelBatch); },
        [](Schedule &s, int v) { s.parallelBatch = v; }},
+      // Dense layers only: reduction steps per block of weights (0: none).
+      {"reduction block",
+       {0, 64, 128, 256, 512},
+       [](const Schedule &s) { return s.reductionBlock; },
+       [](Schedule &s, int v) { s.reductionBlock = v; }},
   };
   return space;
 }
