@@ -354,6 +354,45 @@ TYPED_TEST(ReferenceGrad, BatchNorm) {
   }
 }
 
+// Tests that float batch normalisation over a batch of 2 (a dense layer's
+// channel: xhat is +-1 up to epsilon, and the input gradient is what
+// 1 - xhat^2 leaves, 1e-4 to 1e-3 of the incoming one here) loses no more
+// than the rounding of its float statistics allows: its input gradient
+// matches the double op's on the same values within 3e-4 (float
+// intermediates left it 1.8e-3 off; the variance's own rounding, 6e-8 of
+// it, moves 1 - xhat^2 by up to var / epsilon * 6e-8, 1e-3 here).
+TEST(ReferenceGradFloat, BatchNormOverTwoSamples) {
+  const double eps = 1e-3;
+  const int64_t channels = 64;
+  Tensor<float> x = uniformTensor<float>({2, channels}, 1, 0, -4, 4);
+  Tensor<float> gamma = uniformTensor<float>({channels}, 2, 0, 0.5, 1.5);
+  Tensor<float> g = uniformTensor<float>({2, channels}, 3, 0, -1, 1);
+  // Each channel's two values 2 to 4 apart, so the variance is 1e3 to 4e3
+  // times epsilon.
+  for (int64_t c = 0; c < channels; ++c)
+    x[channels + c] = x[c] + (x[c] < 0 ? 1 : -1) * (2 + std::abs(x[c]) / 2);
+  auto toDouble = [](const Tensor<float> &t) {
+    Tensor<double> d(t.shape());
+    for (int64_t i = 0; i < t.size(); ++i)
+      d[i] = t[i];
+    return d;
+  };
+  Tensor<float> zero({channels});
+  BatchNormTrainResult<float> fwd = unwrap(batchNormTrain(x, gamma, zero, eps));
+  BatchNormGradResult<float> grads =
+      unwrap(batchNormTrainGrad(g, x, gamma, fwd.mean, fwd.variance, eps));
+  Tensor<double> xd = toDouble(x), gammad = toDouble(gamma);
+  BatchNormTrainResult<double> fwdd =
+      unwrap(batchNormTrain(xd, gammad, toDouble(zero), eps));
+  BatchNormGradResult<double> exact = unwrap(batchNormTrainGrad(
+      toDouble(g), xd, gammad, fwdd.mean, fwdd.variance, eps));
+  double worst = 0;
+  for (int64_t i = 0; i < x.size(); ++i)
+    worst = std::max(worst, std::abs(grads.gradX[i] - exact.gradX[i]) /
+                                std::abs(exact.gradX[i]));
+  EXPECT_LT(worst, 3e-4);
+}
+
 // Tests softmax_cross_entropy_grad on one-hot labels and on soft labels whose
 // rows sum to one (the sheet's formula assumes they do).
 TYPED_TEST(ReferenceGrad, SoftmaxCrossEntropy) {

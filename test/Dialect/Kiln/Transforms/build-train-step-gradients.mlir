@@ -42,6 +42,16 @@
 // M4-COUNT-26: gradient {{.*}}: ok
 // M4: tolerance 1e-06: all gradients match; worst relative error {{.*}} over 130 elements, [[KINKS:[0-9]+]] skipped at kinks
 
+// Tests that Model 4's float gradients match double-precision differences:
+// BatchNorm over the batch of 2 makes each dense channel's input gradient a
+// small difference (what 1 - xhat^2 leaves), which the reference keeps in
+// double before rounding to float.
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=1 --batch=2 \
+// RUN:   --fd-type=f64 --check-gradients --max-checked=5 \
+// RUN:   | FileCheck %s --check-prefix=M4FLOAT
+// M4FLOAT-COUNT-26: gradient {{.*}}: ok
+// M4FLOAT: tolerance 0.001: all gradients match
+
 // Tests that a wrong derivative rule is reported: the L2 penalty's gradient
 // of the first kernel doubled (off by 3e-5 of that gradient) and the first
 // max pool's gradient routed by the wrong tensor's maxima.
