@@ -354,6 +354,58 @@ TYPED_TEST(ReferenceGrad, BatchNorm) {
   }
 }
 
+/// The same values in double.
+Tensor<double> toDouble(const Tensor<float> &t) {
+  Tensor<double> d(t.shape());
+  for (int64_t i = 0; i < t.size(); ++i)
+    d[i] = t[i];
+  return d;
+}
+
+/// Checks that `got` is `exact` rounded to float, element by element;
+/// reports how many differ and the first.
+void expectRounded(const char *op, const Tensor<float> &got,
+                   const Tensor<double> &exact) {
+  ASSERT_EQ(got.shape(), exact.shape()) << op;
+  int64_t differing = 0, first = -1;
+  for (int64_t i = 0; i < got.size(); ++i)
+    if (got[i] != float(exact[i]) && differing++ == 0)
+      first = i;
+  EXPECT_EQ(differing, 0) << op << ": first at flat index " << first << ": "
+                          << got[first] << " vs " << exact[first];
+}
+
+// Tests that the float convolutions, dense layers and bias gradient are
+// their double results on the same values rounded once (their sums are kept
+// in double): over long sums that cancel, float accumulation drifted by
+// more than the float gradient check's tolerance allows.
+TEST(ReferenceGradFloat, LongSumsAreRoundedOnce) {
+  Tensor<float> x = uniformTensor<float>({2, 9, 8, 6}, 1, 0, -1, 1);
+  Tensor<float> f = uniformTensor<float>({3, 3, 6, 5}, 2, 0, -1, 1);
+  Padding2 same{samePadding(9, 3, 1, 1), samePadding(8, 3, 1, 1)};
+  Tensor<float> y = unwrap(conv2d(x, f, {1, 1}, {1, 1}, same));
+  Tensor<float> g = uniformTensor<float>(y.shape(), 3, 0, -1, 1);
+  Tensor<double> xd = toDouble(x), fd = toDouble(f), gd = toDouble(g);
+  expectRounded("conv2d", y, unwrap(conv2d(xd, fd, {1, 1}, {1, 1}, same)));
+  expectRounded("conv2d_grad_input",
+                unwrap(conv2dGradInput(g, f, {1, 1}, {1, 1}, same, {9, 8})),
+                unwrap(conv2dGradInput(gd, fd, {1, 1}, {1, 1}, same, {9, 8})));
+  expectRounded("conv2d_grad_filter",
+                unwrap(conv2dGradFilter(x, g, {1, 1}, {1, 1}, same, {3, 3})),
+                unwrap(conv2dGradFilter(xd, gd, {1, 1}, {1, 1}, same, {3, 3})));
+  expectRounded("bias_grad", unwrap(biasGrad(g)), unwrap(biasGrad(gd)));
+  // A dense layer as wide as Model 4's first (6272 inputs).
+  Tensor<float> in = uniformTensor<float>({2, 6272}, 4, 0, -1, 1);
+  Tensor<float> w = uniformTensor<float>({6272, 3}, 5, 0, -1, 1);
+  Tensor<float> go = uniformTensor<float>({2, 3}, 6, 0, -1, 1);
+  Tensor<double> ind = toDouble(in), wd = toDouble(w), god = toDouble(go);
+  expectRounded("dense", unwrap(dense(in, w)), unwrap(dense(ind, wd)));
+  expectRounded("dense_grad_input", unwrap(denseGradInput(go, w)),
+                unwrap(denseGradInput(god, wd)));
+  expectRounded("dense_grad_weights", unwrap(denseGradWeights(in, go)),
+                unwrap(denseGradWeights(ind, god)));
+}
+
 // Tests that float batch normalisation over a batch of 2 (a dense layer's
 // channel: xhat is +-1 up to epsilon, and the input gradient is what
 // 1 - xhat^2 leaves, 1e-4 to 1e-3 of the incoming one here) loses no more
@@ -371,12 +423,6 @@ TEST(ReferenceGradFloat, BatchNormOverTwoSamples) {
   // times epsilon.
   for (int64_t c = 0; c < channels; ++c)
     x[channels + c] = x[c] + (x[c] < 0 ? 1 : -1) * (2 + std::abs(x[c]) / 2);
-  auto toDouble = [](const Tensor<float> &t) {
-    Tensor<double> d(t.shape());
-    for (int64_t i = 0; i < t.size(); ++i)
-      d[i] = t[i];
-    return d;
-  };
   Tensor<float> zero({channels});
   BatchNormTrainResult<float> fwd = unwrap(batchNormTrain(x, gamma, zero, eps));
   BatchNormGradResult<float> grads =
@@ -601,8 +647,8 @@ TEST(GradCheckKinks, CurvedObjectiveUsesFivePointDifferences) {
   Tensor<double> gradient({2}, {20 * std::exp(2.0), 20 * std::exp(4.0)});
   GradCheckOptions options;
   options.step = 1e-3; // central truncation: (20h)^2 / 6, about 7e-5
-  GradCheckReport central = checkGradient<double>(objective, x, gradient,
-                                                  options);
+  GradCheckReport central =
+      checkGradient<double>(objective, x, gradient, options);
   EXPECT_GT(central.maxRelError, 1e-5);
   options.kinkTolerance = 1e-6;
   GradCheckReport fivePoint =

@@ -44,8 +44,8 @@
 
 // Tests that Model 4's float gradients match double-precision differences:
 // BatchNorm over the batch of 2 makes each dense channel's input gradient a
-// small difference (what 1 - xhat^2 leaves), which the reference keeps in
-// double before rounding to float.
+// small difference (what 1 - xhat^2 leaves), and long sums cancel, which
+// the reference keeps in double before rounding to float.
 // RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=1 --batch=2 \
 // RUN:   --fd-type=f64 --check-gradients --max-checked=5 \
 // RUN:   | FileCheck %s --check-prefix=M4FLOAT
