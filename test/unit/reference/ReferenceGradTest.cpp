@@ -636,6 +636,33 @@ TEST(GradCheckKinks, KinksAreSkippedAndWrongGradientsCaught) {
   EXPECT_GT(report.maxRelError, 0.1);
 }
 
+// Tests that smoothTolerance sets how small a kink is seen: a jump of 4e-4
+// of the gradient, 0.1h above x, passes the kink test at a float tolerance
+// (compared across the kink) but is skipped, matching its side's one-sided
+// difference within the float tolerance, when the differences resolve 1e-6.
+TEST(GradCheckKinks, SmoothToleranceResolvesSmallKinks) {
+  const double h = 1e-5;
+  Tensor<double> x({2}, {0.5, 2});
+  std::vector<double> kink = {0.5 + 0.1 * h, 5};
+  std::vector<double> slope = {4e-4, 1};
+  auto objective = [&](const Tensor<double> &p) {
+    return kinked(p, kink, slope);
+  };
+  GradCheckOptions options;
+  options.step = h;
+  options.kinkTolerance = 1e-3;
+  GradCheckReport report = checkGradient<double>(objective, x, x, options);
+  EXPECT_EQ(report.kinks, 0);
+  EXPECT_EQ(report.fivePoint, 1);
+  EXPECT_GT(report.maxRelError, 1e-4);
+
+  options.smoothTolerance = 1e-6;
+  report = checkGradient<double>(objective, x, x, options);
+  EXPECT_EQ(report.kinks, 1);
+  EXPECT_EQ(report.kinksMatchingOneSide, 1);
+  EXPECT_LT(report.maxRelError, 1e-6) << report.describe();
+}
+
 // Tests that a strongly curved objective, whose central differences are off
 // by their truncation error, is compared with five-point differences, and
 // that a wrong gradient there is still caught.
