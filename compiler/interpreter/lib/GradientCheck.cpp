@@ -38,6 +38,8 @@ interp::defaultTrainStepCheck<float>(DifferencePrecision precision) {
   check.differences.floorFraction = inDouble ? 1e-2 : 1e-1;
   check.differences.largestInStripe = true;
   check.differences.kinkTolerance = gradientTolerance<float>();
+  if (inDouble)
+    check.differences.smoothTolerance = gradientTolerance<double>();
   return check;
 }
 

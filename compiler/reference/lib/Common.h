@@ -87,6 +87,17 @@ template <typename Fn> void forEachIndex(const Dims &dims, Fn fn) {
   }
 }
 
+/// Copies the double accumulator `sums` into `out` (of the same size),
+/// rounding each element once: the ops whose results are long sums
+/// (convolutions, dense layers) accumulate in double whatever T is, so a
+/// float result is the double one rounded and float gradients through
+/// cancelling sums stay within float's rounding of double's.
+template <typename T>
+void roundInto(const Tensor<double> &sums, Tensor<T> &out) {
+  for (int64_t i = 0; i < out.size(); ++i)
+    out[i] = T(sums[i]);
+}
+
 /// Row-major flat position of `index` in `dims`.
 inline int64_t flatIndex(const Dims &dims, const Dims &index) {
   int64_t flat = 0;

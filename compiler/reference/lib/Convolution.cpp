@@ -3,6 +3,7 @@
 // The forward op and both gradients walk the same correspondence between
 // output positions, filter taps and input positions (forEachTap), so the
 // three are visibly adjoint. 1-D convolution is 2-D convolution of height 1.
+// Their sums are kept in double and rounded once (roundInto).
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,17 +79,18 @@ Result<Tensor<T>> conv2d(const Tensor<T> &input, const Tensor<T> &filter,
     return out;
   ConvGeometry g = geometry(input.shape(), filter.shape(), rule.dims, strides,
                             dilations, padding);
-  Tensor<T> &result = out.value;
+  Tensor<double> result(rule.dims);
   forEachTap(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
                     int64_t ih, int64_t iw) {
-    T *o = &result.at({n, oh, ow, 0});
+    double *o = &result.at({n, oh, ow, 0});
     const T *in = &input.at({n, ih, iw, 0});
     for (int64_t c = 0; c < g.inC; ++c) {
       const T *f = &filter.at({kh, kw, c, 0});
       for (int64_t co = 0; co < g.outC; ++co)
-        o[co] += in[c] * f[co];
+        o[co] += double(in[c]) * f[co];
     }
   });
+  roundInto(result, out.value);
   return out;
 }
 
@@ -118,19 +120,18 @@ conv2dGradInput(const Tensor<T> &gradOut, const Tensor<T> &filter, Pair strides,
     return out;
   ConvGeometry g = geometry(inputDims, filter.shape(), gradOut.shape(), strides,
                             dilations, padding);
-  Tensor<T> &gradIn = out.value;
+  Tensor<double> gradIn(inputDims);
   forEachTap(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
                     int64_t ih, int64_t iw) {
     const T *go = &gradOut.at({n, oh, ow, 0});
-    T *gi = &gradIn.at({n, ih, iw, 0});
+    double *gi = &gradIn.at({n, ih, iw, 0});
     for (int64_t c = 0; c < g.inC; ++c) {
       const T *f = &filter.at({kh, kw, c, 0});
-      T sum = 0;
       for (int64_t co = 0; co < g.outC; ++co)
-        sum += go[co] * f[co];
-      gi[c] += sum;
+        gi[c] += double(go[co]) * f[co];
     }
   });
+  roundInto(gradIn, out.value);
   return out;
 }
 
@@ -160,17 +161,18 @@ conv2dGradFilter(const Tensor<T> &input, const Tensor<T> &gradOut, Pair strides,
     return out;
   ConvGeometry g = geometry(input.shape(), filterDims, gradOut.shape(), strides,
                             dilations, padding);
-  Tensor<T> &gradFilter = out.value;
+  Tensor<double> gradFilter(filterDims);
   forEachTap(g, [&](int64_t n, int64_t oh, int64_t ow, int64_t kh, int64_t kw,
                     int64_t ih, int64_t iw) {
     const T *go = &gradOut.at({n, oh, ow, 0});
     const T *in = &input.at({n, ih, iw, 0});
     for (int64_t c = 0; c < g.inC; ++c) {
-      T *gf = &gradFilter.at({kh, kw, c, 0});
+      double *gf = &gradFilter.at({kh, kw, c, 0});
       for (int64_t co = 0; co < g.outC; ++co)
-        gf[co] += in[c] * go[co];
+        gf[co] += double(in[c]) * go[co];
     }
   });
+  roundInto(gradFilter, out.value);
   return out;
 }
 

@@ -1,4 +1,8 @@
 //===- Dense.cpp - Reference dense layer, bias and their gradients --------===//
+//
+// Their sums are kept in double and rounded once (roundInto).
+//
+//===----------------------------------------------------------------------===//
 
 #include "Common.h"
 
@@ -21,15 +25,17 @@ Result<Tensor<T>> dense(const Tensor<T> &input, const Tensor<T> &weights) {
   if (!out.ok())
     return out;
   int64_t batch = input.dim(0), k = input.dim(1), m = weights.dim(1);
+  Tensor<double> acc(rule.dims);
   for (int64_t n = 0; n < batch; ++n) {
-    T *o = &out.value.at({n, 0});
+    double *o = &acc.at({n, 0});
     for (int64_t i = 0; i < k; ++i) {
-      T x = input.at({n, i});
+      double x = input.at({n, i});
       const T *w = &weights.at({i, 0});
       for (int64_t j = 0; j < m; ++j)
         o[j] += x * w[j];
     }
   }
+  roundInto(acc, out.value);
   return out;
 }
 
@@ -60,10 +66,10 @@ Result<Tensor<T>> denseGradInput(const Tensor<T> &gradOut,
     const T *g = &gradOut.at({n, 0});
     for (int64_t i = 0; i < k; ++i) {
       const T *w = &weights.at({i, 0});
-      T sum = 0;
+      double sum = 0;
       for (int64_t j = 0; j < m; ++j)
-        sum += g[j] * w[j];
-      out.value.at({n, i}) = sum;
+        sum += double(g[j]) * w[j];
+      out.value.at({n, i}) = T(sum);
     }
   }
   return out;
@@ -92,15 +98,17 @@ Result<Tensor<T>> denseGradWeights(const Tensor<T> &input,
   if (!out.ok())
     return out;
   int64_t batch = input.dim(0), k = weightDims[0], m = weightDims[1];
+  Tensor<double> acc(weightDims);
   for (int64_t n = 0; n < batch; ++n) {
     const T *g = &gradOut.at({n, 0});
     for (int64_t i = 0; i < k; ++i) {
-      T x = input.at({n, i});
-      T *gw = &out.value.at({i, 0});
+      double x = input.at({n, i});
+      double *gw = &acc.at({i, 0});
       for (int64_t j = 0; j < m; ++j)
         gw[j] += x * g[j];
     }
   }
+  roundInto(acc, out.value);
   return out;
 }
 
@@ -131,8 +139,10 @@ template <typename T> Result<Tensor<T>> biasGrad(const Tensor<T> &gradOut) {
   Result<Tensor<T>> out = allocate<T>(op, {channels});
   if (!out.ok())
     return out;
+  Tensor<double> acc({channels});
   for (int64_t i = 0; i < gradOut.size(); ++i)
-    out.value[i % channels] += gradOut[i];
+    acc[i % channels] += gradOut[i];
+  roundInto(acc, out.value);
   return out;
 }
 

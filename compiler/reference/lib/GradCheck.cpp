@@ -150,8 +150,11 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
   auto fivePointOf = [&](const Stencil &s) {
     return (8 * (s.plus - s.minus) - (s.plus2 - s.minus2)) / (12 * s.h);
   };
+  const double smoothTolerance = options.smoothTolerance > 0
+                                     ? options.smoothTolerance
+                                     : options.kinkTolerance;
   auto smooth = [&](const Stencil &s) {
-    return relative(forwardOf(s), backwardOf(s)) < options.kinkTolerance;
+    return relative(forwardOf(s), backwardOf(s)) < smoothTolerance;
   };
 
   double kinkError = -1;

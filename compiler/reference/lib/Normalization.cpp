@@ -5,11 +5,19 @@
 // inference uses given statistics; the moving statistics follow
 // running * momentum + batch * (1 - momentum).
 //
+// Statistics, sums and each element's arithmetic are carried out in double
+// whatever the element type (only the results are rounded to it): over few
+// samples per channel the input gradient is a small difference of large
+// terms (at a batch of 2 a dense channel's xhat is +-1 up to epsilon, and
+// the gradient is what 1 - xhat^2 leaves), and float intermediates would
+// leave it with little more than their rounding.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Common.h"
 
 #include <cmath>
+#include <vector>
 
 namespace kiln {
 namespace ref {
@@ -46,17 +54,27 @@ int64_t perChannelCount(const char *op, const Tensor<T> &x,
   return count;
 }
 
+/// 1 / sqrt(variance + epsilon) of each channel, in double.
+template <typename T>
+std::vector<double> inverseStd(const Tensor<T> &variance, double epsilon) {
+  std::vector<double> invStd(variance.size());
+  for (int64_t c = 0; c < variance.size(); ++c)
+    invStd[c] = 1 / std::sqrt(double(variance[c]) + epsilon);
+  return invStd;
+}
+
 /// y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, per channel.
 template <typename T>
 Tensor<T> normalize(const Tensor<T> &x, const Tensor<T> &gamma,
                     const Tensor<T> &beta, const Tensor<T> &mean,
-                    const Tensor<T> &variance, T epsilon) {
+                    const Tensor<T> &variance, double epsilon) {
   Tensor<T> y(x.shape());
   int64_t channels = gamma.size();
+  std::vector<double> invStd = inverseStd(variance, epsilon);
   for (int64_t i = 0; i < x.size(); ++i) {
     int64_t c = i % channels;
-    y[i] = gamma[c] * (x[i] - mean[c]) / std::sqrt(variance[c] + epsilon) +
-           beta[c];
+    y[i] =
+        T(double(gamma[c]) * ((double(x[i]) - mean[c]) * invStd[c]) + beta[c]);
   }
   return y;
 }
@@ -78,20 +96,21 @@ batchNormTrain(const Tensor<T> &x, const Tensor<T> &gamma,
   if (!bad.empty())
     return Error{bad};
   int64_t channels = gamma.size();
-  Tensor<T> mean({channels}), variance({channels});
   // Two passes (mean, then squared deviations) for a variance that does not
   // cancel catastrophically.
+  std::vector<double> sum(channels), squares(channels);
   for (int64_t i = 0; i < x.size(); ++i)
-    mean[i % channels] += x[i];
-  for (int64_t c = 0; c < channels; ++c)
-    mean[c] /= T(count);
+    sum[i % channels] += x[i];
   for (int64_t i = 0; i < x.size(); ++i) {
-    T d = x[i] - mean[i % channels];
-    variance[i % channels] += d * d;
+    double d = x[i] - sum[i % channels] / count;
+    squares[i % channels] += d * d;
   }
-  for (int64_t c = 0; c < channels; ++c)
-    variance[c] /= T(count);
-  Tensor<T> y = normalize(x, gamma, beta, mean, variance, T(epsilon));
+  Tensor<T> mean({channels}), variance({channels});
+  for (int64_t c = 0; c < channels; ++c) {
+    mean[c] = T(sum[c] / count);
+    variance[c] = T(squares[c] / count);
+  }
+  Tensor<T> y = normalize(x, gamma, beta, mean, variance, epsilon);
   return BatchNormTrainResult<T>{std::move(y), std::move(mean),
                                  std::move(variance)};
 }
@@ -114,7 +133,7 @@ Result<Tensor<T>> batchNormInfer(const Tensor<T> &x, const Tensor<T> &gamma,
                                  {&variance, "variance"}});
   if (!bad.empty())
     return Error{bad};
-  return normalize(x, gamma, beta, mean, variance, T(epsilon));
+  return normalize(x, gamma, beta, mean, variance, epsilon);
 }
 
 template <typename T>
@@ -142,25 +161,28 @@ batchNormTrainGrad(const Tensor<T> &gradOut, const Tensor<T> &x,
   if (!bad.empty())
     return Error{bad};
   int64_t channels = gamma.size();
-  Tensor<T> invStd({channels});
-  for (int64_t c = 0; c < channels; ++c)
-    invStd[c] = T(1) / std::sqrt(variance[c] + T(epsilon));
-  BatchNormGradResult<T> out{Tensor<T>(x.shape()), Tensor<T>({channels}),
-                             Tensor<T>({channels})};
+  std::vector<double> invStd = inverseStd(variance, epsilon);
+  std::vector<double> gradBeta(channels), gradGamma(channels);
   for (int64_t i = 0; i < x.size(); ++i) {
     int64_t c = i % channels;
-    T xhat = (x[i] - mean[c]) * invStd[c];
-    out.gradBeta[c] += gradOut[i];
-    out.gradGamma[c] += gradOut[i] * xhat;
+    double xhat = (double(x[i]) - mean[c]) * invStd[c];
+    gradBeta[c] += gradOut[i];
+    gradGamma[c] += gradOut[i] * xhat;
   }
+  BatchNormGradResult<T> out{Tensor<T>(x.shape()), Tensor<T>({channels}),
+                             Tensor<T>({channels})};
   // The mean and variance depend on every x of the channel, which is where
   // the two subtracted terms come from.
   for (int64_t i = 0; i < x.size(); ++i) {
     int64_t c = i % channels;
-    T xhat = (x[i] - mean[c]) * invStd[c];
-    out.gradX[i] = gamma[c] * invStd[c] *
-                   (gradOut[i] - out.gradBeta[c] / T(count) -
-                    xhat * out.gradGamma[c] / T(count));
+    double xhat = (double(x[i]) - mean[c]) * invStd[c];
+    out.gradX[i] =
+        T(gamma[c] * invStd[c] *
+          (gradOut[i] - gradBeta[c] / count - xhat * gradGamma[c] / count));
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    out.gradGamma[c] = T(gradGamma[c]);
+    out.gradBeta[c] = T(gradBeta[c]);
   }
   return out;
 }

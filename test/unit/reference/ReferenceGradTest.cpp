@@ -354,6 +354,91 @@ TYPED_TEST(ReferenceGrad, BatchNorm) {
   }
 }
 
+/// The same values in double.
+Tensor<double> toDouble(const Tensor<float> &t) {
+  Tensor<double> d(t.shape());
+  for (int64_t i = 0; i < t.size(); ++i)
+    d[i] = t[i];
+  return d;
+}
+
+/// Checks that `got` is `exact` rounded to float, element by element;
+/// reports how many differ and the first.
+void expectRounded(const char *op, const Tensor<float> &got,
+                   const Tensor<double> &exact) {
+  ASSERT_EQ(got.shape(), exact.shape()) << op;
+  int64_t differing = 0, first = -1;
+  for (int64_t i = 0; i < got.size(); ++i)
+    if (got[i] != float(exact[i]) && differing++ == 0)
+      first = i;
+  EXPECT_EQ(differing, 0) << op << ": first at flat index " << first << ": "
+                          << got[first] << " vs " << exact[first];
+}
+
+// Tests that the float convolutions, dense layers and bias gradient are
+// their double results on the same values rounded once (their sums are kept
+// in double): over long sums that cancel, float accumulation drifted by
+// more than the float gradient check's tolerance allows.
+TEST(ReferenceGradFloat, LongSumsAreRoundedOnce) {
+  Tensor<float> x = uniformTensor<float>({2, 9, 8, 6}, 1, 0, -1, 1);
+  Tensor<float> f = uniformTensor<float>({3, 3, 6, 5}, 2, 0, -1, 1);
+  Padding2 same{samePadding(9, 3, 1, 1), samePadding(8, 3, 1, 1)};
+  Tensor<float> y = unwrap(conv2d(x, f, {1, 1}, {1, 1}, same));
+  Tensor<float> g = uniformTensor<float>(y.shape(), 3, 0, -1, 1);
+  Tensor<double> xd = toDouble(x), fd = toDouble(f), gd = toDouble(g);
+  expectRounded("conv2d", y, unwrap(conv2d(xd, fd, {1, 1}, {1, 1}, same)));
+  expectRounded("conv2d_grad_input",
+                unwrap(conv2dGradInput(g, f, {1, 1}, {1, 1}, same, {9, 8})),
+                unwrap(conv2dGradInput(gd, fd, {1, 1}, {1, 1}, same, {9, 8})));
+  expectRounded("conv2d_grad_filter",
+                unwrap(conv2dGradFilter(x, g, {1, 1}, {1, 1}, same, {3, 3})),
+                unwrap(conv2dGradFilter(xd, gd, {1, 1}, {1, 1}, same, {3, 3})));
+  expectRounded("bias_grad", unwrap(biasGrad(g)), unwrap(biasGrad(gd)));
+  // A dense layer as wide as Model 4's first (6272 inputs).
+  Tensor<float> in = uniformTensor<float>({2, 6272}, 4, 0, -1, 1);
+  Tensor<float> w = uniformTensor<float>({6272, 3}, 5, 0, -1, 1);
+  Tensor<float> go = uniformTensor<float>({2, 3}, 6, 0, -1, 1);
+  Tensor<double> ind = toDouble(in), wd = toDouble(w), god = toDouble(go);
+  expectRounded("dense", unwrap(dense(in, w)), unwrap(dense(ind, wd)));
+  expectRounded("dense_grad_input", unwrap(denseGradInput(go, w)),
+                unwrap(denseGradInput(god, wd)));
+  expectRounded("dense_grad_weights", unwrap(denseGradWeights(in, go)),
+                unwrap(denseGradWeights(ind, god)));
+}
+
+// Tests that float batch normalisation over a batch of 2 (a dense layer's
+// channel: xhat is +-1 up to epsilon, and the input gradient is what
+// 1 - xhat^2 leaves, 1e-4 to 1e-3 of the incoming one here) loses no more
+// than the rounding of its float statistics allows: its input gradient
+// matches the double op's on the same values within 3e-4 (float
+// intermediates left it 1.8e-3 off; the variance's own rounding, 6e-8 of
+// it, moves 1 - xhat^2 by up to var / epsilon * 6e-8, 1e-3 here).
+TEST(ReferenceGradFloat, BatchNormOverTwoSamples) {
+  const double eps = 1e-3;
+  const int64_t channels = 64;
+  Tensor<float> x = uniformTensor<float>({2, channels}, 1, 0, -4, 4);
+  Tensor<float> gamma = uniformTensor<float>({channels}, 2, 0, 0.5, 1.5);
+  Tensor<float> g = uniformTensor<float>({2, channels}, 3, 0, -1, 1);
+  // Each channel's two values 2 to 4 apart, so the variance is 1e3 to 4e3
+  // times epsilon.
+  for (int64_t c = 0; c < channels; ++c)
+    x[channels + c] = x[c] + (x[c] < 0 ? 1 : -1) * (2 + std::abs(x[c]) / 2);
+  Tensor<float> zero({channels});
+  BatchNormTrainResult<float> fwd = unwrap(batchNormTrain(x, gamma, zero, eps));
+  BatchNormGradResult<float> grads =
+      unwrap(batchNormTrainGrad(g, x, gamma, fwd.mean, fwd.variance, eps));
+  Tensor<double> xd = toDouble(x), gammad = toDouble(gamma);
+  BatchNormTrainResult<double> fwdd =
+      unwrap(batchNormTrain(xd, gammad, toDouble(zero), eps));
+  BatchNormGradResult<double> exact = unwrap(batchNormTrainGrad(
+      toDouble(g), xd, gammad, fwdd.mean, fwdd.variance, eps));
+  double worst = 0;
+  for (int64_t i = 0; i < x.size(); ++i)
+    worst = std::max(worst, std::abs(grads.gradX[i] - exact.gradX[i]) /
+                                std::abs(exact.gradX[i]));
+  EXPECT_LT(worst, 3e-4);
+}
+
 // Tests softmax_cross_entropy_grad on one-hot labels and on soft labels whose
 // rows sum to one (the sheet's formula assumes they do).
 TYPED_TEST(ReferenceGrad, SoftmaxCrossEntropy) {
@@ -551,6 +636,33 @@ TEST(GradCheckKinks, KinksAreSkippedAndWrongGradientsCaught) {
   EXPECT_GT(report.maxRelError, 0.1);
 }
 
+// Tests that smoothTolerance sets how small a kink is seen: a jump of 4e-4
+// of the gradient, 0.1h above x, passes the kink test at a float tolerance
+// (compared across the kink) but is skipped, matching its side's one-sided
+// difference within the float tolerance, when the differences resolve 1e-6.
+TEST(GradCheckKinks, SmoothToleranceResolvesSmallKinks) {
+  const double h = 1e-5;
+  Tensor<double> x({2}, {0.5, 2});
+  std::vector<double> kink = {0.5 + 0.1 * h, 5};
+  std::vector<double> slope = {4e-4, 1};
+  auto objective = [&](const Tensor<double> &p) {
+    return kinked(p, kink, slope);
+  };
+  GradCheckOptions options;
+  options.step = h;
+  options.kinkTolerance = 1e-3;
+  GradCheckReport report = checkGradient<double>(objective, x, x, options);
+  EXPECT_EQ(report.kinks, 0);
+  EXPECT_EQ(report.fivePoint, 1);
+  EXPECT_GT(report.maxRelError, 1e-4);
+
+  options.smoothTolerance = 1e-6;
+  report = checkGradient<double>(objective, x, x, options);
+  EXPECT_EQ(report.kinks, 1);
+  EXPECT_EQ(report.kinksMatchingOneSide, 1);
+  EXPECT_LT(report.maxRelError, 1e-6) << report.describe();
+}
+
 // Tests that a strongly curved objective, whose central differences are off
 // by their truncation error, is compared with five-point differences, and
 // that a wrong gradient there is still caught.
@@ -562,8 +674,8 @@ TEST(GradCheckKinks, CurvedObjectiveUsesFivePointDifferences) {
   Tensor<double> gradient({2}, {20 * std::exp(2.0), 20 * std::exp(4.0)});
   GradCheckOptions options;
   options.step = 1e-3; // central truncation: (20h)^2 / 6, about 7e-5
-  GradCheckReport central = checkGradient<double>(objective, x, gradient,
-                                                  options);
+  GradCheckReport central =
+      checkGradient<double>(objective, x, gradient, options);
   EXPECT_GT(central.maxRelError, 1e-5);
   options.kinkTolerance = 1e-6;
   GradCheckReport fivePoint =

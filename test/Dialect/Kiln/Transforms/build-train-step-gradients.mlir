@@ -42,6 +42,27 @@
 // M4-COUNT-26: gradient {{.*}}: ok
 // M4: tolerance 1e-06: all gradients match; worst relative error {{.*}} over 130 elements, [[KINKS:[0-9]+]] skipped at kinks
 
+// Tests that Model 4's float gradients match double-precision differences:
+// BatchNorm over the batch of 2 makes each dense channel's input gradient a
+// small difference (what 1 - xhat^2 leaves), and long sums cancel, which
+// the reference keeps in double before rounding to float.
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=1 --batch=2 \
+// RUN:   --fd-type=f64 --check-gradients --max-checked=5 \
+// RUN:   | FileCheck %s --check-prefix=M4FLOAT
+// M4FLOAT-COUNT-26: gradient {{.*}}: ok
+// M4FLOAT: tolerance 0.001: all gradients match
+
+// Tests that at batch 4, where relus and max pools switch within 2h of a
+// few of the first convolution's elements, the double differences' own
+// smoothness test (at 1e-6) tells those apart: judged at the float
+// tolerance, five-point differences across them were 1.8e-3 off.
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=2 --batch=4 \
+// RUN:   --fd-type=f64 --check-gradients --max-checked=5 \
+// RUN:   --check-param=conv2d/kernel --check-param=conv2d/bias \
+// RUN:   | FileCheck %s --check-prefix=M4FLOAT4
+// M4FLOAT4-COUNT-2: gradient {{.*}}: ok
+// M4FLOAT4: tolerance 0.001: all gradients match
+
 // Tests that a wrong derivative rule is reported: the L2 penalty's gradient
 // of the first kernel doubled (off by 3e-5 of that gradient) and the first
 // max pool's gradient routed by the wrong tensor's maxima.

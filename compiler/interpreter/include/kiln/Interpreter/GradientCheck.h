@@ -91,7 +91,9 @@ struct TrainStepVerdict {
 ///   1e-7 |loss| / step), floor 1e-1;
 /// - float, Double: step 1e-5; floor 1e-2, because the float gradient's own
 ///   rounding is absolute (about 1e-7 of the largest terms summed), so a
-///   small element's relative error says nothing below that.
+///   small element's relative error says nothing below that; smoothness
+///   judged at double's tolerance (ref::GradCheckOptions::smoothTolerance),
+///   since double differences see kinks far below float's.
 template <typename T>
 TrainStepCheck defaultTrainStepCheck(
     DifferencePrecision precision = DifferencePrecision::Same);

@@ -65,6 +65,13 @@ struct GradCheckOptions {
   ///   wrong gradient, and a wrong gradient still disagrees.
   /// 0 compares central differences only.
   double kinkTolerance = 0;
+  /// When nonzero, the agreement of F and B below which the objective is
+  /// smooth, in place of kinkTolerance: how small a kink the differences
+  /// can see depends on their own arithmetic, not on the gradient's. Double
+  /// differences checking a float gradient see kinks far below the float
+  /// tolerance, which a five-point difference taken across them would
+  /// otherwise blur into an error.
+  double smoothTolerance = 0;
 };
 
 /// Outcome of checkGradient.
