@@ -288,8 +288,8 @@ void buildModelKernels(mlir::MLIRContext &context, const std::string &path,
   int index = 0;
   for (mlir::func::FuncOp func : model->getOps<mlir::func::FuncOp>())
     func.walk([&](KernelOp op) {
-      std::string name = func.getSymName().str() + "_kernel" +
-                         std::to_string(index++);
+      std::string name =
+          func.getSymName().str() + "_kernel" + std::to_string(index++);
       if (auto label = op.getNameAttr())
         name += "_" + label.str();
       tuning::outlineKernel(op.getBody().front(), *out.kernels, name);
@@ -303,9 +303,8 @@ void buildModelKernels(mlir::MLIRContext &context, const std::string &path,
 /// report 004's ResNet-50 and VGG-16, whose kernels take minutes to compile
 /// and interpret, too slow for CI on two cores.
 std::vector<std::string> modelsToCheck() {
-  const std::set<std::string> skipped = {"report000", "report004-model4",
-                                         "report004-resnet50",
-                                         "report004-vgg16"};
+  const std::set<std::string> skipped = {
+      "report000", "report004-model4", "report004-resnet50", "report004-vgg16"};
   std::vector<std::string> names;
   for (const auto &entry :
        std::filesystem::directory_iterator(KILN_SOURCE_DIR "/models"))
@@ -326,8 +325,8 @@ class ModelKernelsTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(ModelKernelsTest, MatchInterpreter) {
   mlir::MLIRContext context;
   ModelKernels model;
-  buildModelKernels(context,
-                    KILN_SOURCE_DIR "/models/" + GetParam() + ".kiln", model);
+  buildModelKernels(context, KILN_SOURCE_DIR "/models/" + GetParam() + ".kiln",
+                    model);
   ASSERT_TRUE(model.kernels);
   interp::Interpreter interpreter(*model.kernels);
   ASSERT_EQ(interpreter.error(), "");
@@ -348,13 +347,12 @@ TEST_P(ModelKernelsTest, MatchInterpreter) {
   RecordProperty("kernel_runs", static_cast<int>(checked.size()));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    CodegenVsInterpreter, ModelKernelsTest,
-    ::testing::ValuesIn(modelsToCheck()),
-    [](const ::testing::TestParamInfo<std::string> &info) {
-      std::string name = info.param;
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(CodegenVsInterpreter, ModelKernelsTest,
+                         ::testing::ValuesIn(modelsToCheck()),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 } // namespace
