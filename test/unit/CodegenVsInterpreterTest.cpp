@@ -3,7 +3,8 @@
 // Every kernel Kiln compiles is checked against the reference interpreter on
 // the same random inputs: each function of Inputs/codegen-ops.mlir (every op
 // the codegen lowers), and every kiln.kernel of the train steps and
-// inference functions of report networks, as kiln-fuse produces them.
+// inference functions of report networks, as kiln-fuse produces them, and
+// of every model in models/ (but the two largest), built as kilnc builds them.
 // Agreement is measured as max |halide - reference| / max |reference| over
 // each result (float sums in another order differ at that scale).
 //
@@ -13,10 +14,14 @@
 #include "kiln/Codegen/HalideLowering.h"
 #include "kiln/Codegen/JitRunner.h"
 #include "kiln/Codegen/ScheduleApply.h"
+#include "kiln/Driver/Driver.h"
+#include "kiln/Frontend/Sema.h"
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Interpreter/Interpreter.h"
+#include "kiln/MLIRGen/MLIRGen.h"
 #include "kiln/Tuning/KernelCheck.h"
+#include "kiln/Tuning/Signature.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -31,7 +36,11 @@
 
 #include "AotTestUtil.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <set>
 
 using namespace kiln;
 using namespace kiln::codegen;
@@ -249,5 +258,101 @@ TEST(CodegenVsInterpreter, Report000KernelsOpenCl) {
 TEST(CodegenVsInterpreter, Report004Model4Kernels) {
   checkNetwork(kReport004Model4, 3, Where::Jit);
 }
+
+/// The kernels of a model file built as kilnc builds them, each outlined into
+/// a function of `kernels`; `inference` names those of @infer.
+struct ModelKernels {
+  mlir::OwningOpRef<mlir::ModuleOp> kernels;
+  std::set<std::string> inference;
+};
+
+/// Runs the frontend, MLIRGen and the kernel passes kilnc -o runs on the
+/// model file `path`; failures are reported through gtest.
+void buildModelKernels(mlir::MLIRContext &context, const std::string &path,
+                       ModelKernels &out) {
+  frontend::SourceManager sources;
+  std::string error;
+  uint32_t file = sources.addFile(path, error);
+  ASSERT_NE(file, 0u) << path << ": " << error;
+  frontend::DiagnosticEngine diags(sources, &std::cerr);
+  frontend::Network net;
+  ASSERT_TRUE(frontend::compileBuffer(sources, file, diags, net)) << path;
+  interp::registerInterpreterDialects(context);
+  mlir::OwningOpRef<mlir::ModuleOp> model = mlirGen(context, net, sources);
+  ASSERT_TRUE(model) << path;
+  mlir::PassManager pm(&context);
+  driver::addKernelPasses(pm, 0);
+  ASSERT_TRUE(mlir::succeeded(pm.run(*model))) << path;
+  mlir::OpBuilder builder(&context);
+  out.kernels = mlir::ModuleOp::create(builder.getUnknownLoc());
+  int index = 0;
+  for (mlir::func::FuncOp func : model->getOps<mlir::func::FuncOp>())
+    func.walk([&](KernelOp op) {
+      std::string name =
+          func.getSymName().str() + "_kernel" + std::to_string(index++);
+      if (auto label = op.getNameAttr())
+        name += "_" + label.str();
+      tuning::outlineKernel(op.getBody().front(), *out.kernels, name);
+      if (func.getSymName() == "infer")
+        out.inference.insert(name);
+    });
+}
+
+/// The model files the ModelKernels cases check: every models/*.kiln but
+/// the two already checked above (report 000, report 004 Model 4) and
+/// report 004's ResNet-50 and VGG-16, whose kernels take minutes to compile
+/// and interpret, too slow for CI on two cores.
+std::vector<std::string> modelsToCheck() {
+  const std::set<std::string> skipped = {
+      "report000", "report004-model4", "report004-resnet50", "report004-vgg16"};
+  std::vector<std::string> names;
+  for (const auto &entry :
+       std::filesystem::directory_iterator(KILN_SOURCE_DIR "/models"))
+    if (entry.path().extension() == ".kiln" &&
+        !skipped.count(entry.path().stem().string()))
+      names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// One case per model file (so CTest lists each model on its own).
+class ModelKernelsTest : public ::testing::TestWithParam<std::string> {};
+
+// Tests every kernel of a model's train step and inference function, built
+// as kilnc builds them, on AVX-512 under the heuristic schedule at batch 2,
+// and the inference kernels at batch 1 too. A kernel the same as one already
+// checked (same structure, same batch) is checked once.
+TEST_P(ModelKernelsTest, MatchInterpreter) {
+  mlir::MLIRContext context;
+  ModelKernels model;
+  buildModelKernels(context, KILN_SOURCE_DIR "/models/" + GetParam() + ".kiln",
+                    model);
+  ASSERT_TRUE(model.kernels);
+  interp::Interpreter interpreter(*model.kernels);
+  ASSERT_EQ(interpreter.error(), "");
+  Halide::Target target(kTargets[1]);
+  std::set<std::string> checked;
+  for (mlir::func::FuncOp func : model.kernels->getOps<mlir::func::FuncOp>()) {
+    std::string signature = tuning::kernelSignature(func.getBody().front());
+    std::vector<int64_t> batches = {2};
+    if (model.inference.count(func.getSymName().str()))
+      batches.push_back(1);
+    for (int64_t batch : batches)
+      if (checked.insert(signature + "@" + std::to_string(batch)).second)
+        checkFunction(interpreter, func, target, "", batch);
+  }
+  // Every model has a forward pass, a loss, gradients and an update.
+  EXPECT_FALSE(model.inference.empty()) << GetParam();
+  EXPECT_GT(checked.size(), 8u) << GetParam();
+  RecordProperty("kernel_runs", static_cast<int>(checked.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(CodegenVsInterpreter, ModelKernelsTest,
+                         ::testing::ValuesIn(modelsToCheck()),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 } // namespace
