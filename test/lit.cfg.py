@@ -23,7 +23,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.kiln_tools_dir, config.llvm_tools_dir]
-tools = ["kiln-opt", "kilnc", "kiln-ref", "kiln-build", "kiln-tune"]
+tools = ["kiln-opt", "kilnc", "kiln-ref", "kiln-build", "kiln-tune", "kiln-bench"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # End-to-end tests: the helper script, and what this machine can run beyond

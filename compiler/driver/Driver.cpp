@@ -149,7 +149,10 @@ std::string generatedSource(const std::string &modelName, uint64_t hash,
   return s;
 }
 
-/// Compiles every kernel of `jobs` into `dir`/<symbol>.o on `jobs` threads.
+/// Compiles every kernel of `jobs` into `dir`/<symbol>.o on `jobs` threads,
+/// and lists the schedule each got, and where it came from, in
+/// `dir`/schedules.txt (printed too with -v), so a tuned build can be told
+/// from a heuristic one.
 LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
                              const Halide::Target &target,
                              const Options &options, int64_t batch,
@@ -174,6 +177,7 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
   std::atomic<size_t> next{0};
   std::mutex lock;
   std::vector<std::string> errors(kernels.size());
+  std::vector<std::string> chosen(kernels.size());
   auto worker = [&] {
     for (size_t k = next++; k < kernels.size(); k = next++) {
       KernelJob &job = kernels[k];
@@ -189,15 +193,24 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
         continue;
       }
       codegen::Schedule schedule;
+      const char *source = "--schedule";
       if (forced) {
         schedule = *forced;
       } else {
         schedule = codegen::heuristicSchedule(*kernel, target);
+        source = "heuristic";
         std::string parseError;
         if (auto text = job.op.getSchedule())
           if (auto parsed = codegen::Schedule::parse(text->str(), parseError))
-            schedule = *parsed;
+            if (!(*parsed == schedule)) {
+              // Set by kiln-assign-schedules from a tuning database, or by
+              // hand in the module.
+              schedule = *parsed;
+              source = "module";
+            }
       }
+      chosen[k] = job.symbol + " " + job.op.getName().value_or("?").str() +
+                  ": " + schedule.toString() + " (" + source + ")";
       std::string e =
           codegen::applySchedule(*kernel, schedule, target, int(batch));
       if (e.empty())
@@ -220,6 +233,14 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
       kernels[k].op.emitError() << errors[k];
       ok = false;
     }
+  std::string listing;
+  for (const std::string &line : chosen)
+    listing += line + "\n";
+  if (options.verbose)
+    llvm::errs() << listing;
+  std::string writeError = writeBytes(dir + "/schedules.txt", listing);
+  if (!writeError.empty())
+    return module.emitError() << writeError;
   return success(ok);
 }
 

@@ -4,7 +4,10 @@
 // when there are none) with a schedule, times it on random inputs at a given
 // batch, and prints a table: time, GFLOP/s and the fraction of this
 // machine's FP32 peak, measured by an FMA microbenchmark in the same run.
-// A benchmark, not a test: it prints figures and never fails on them.
+// Kernels are named function/kernel. With --json the same figures come as
+// one JSON document (tools/bench/compare reads it to say how much of the
+// peak a whole train step reaches). A benchmark, not a test: it prints
+// figures and never fails on them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +26,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace kiln;
@@ -31,27 +35,38 @@ using namespace llvm;
 
 namespace {
 
+/// The options --help lists; LLVM's own codegen flags stay hidden.
+cl::OptionCategory category("kiln-bench options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                               cl::Required);
+                               cl::Required, cl::cat(category));
 cl::opt<std::string> targetName("target", cl::desc("Kiln or Halide target"),
-                                cl::init("x86-avx512"));
-cl::opt<int> batch("batch", cl::desc("Batch extent"), cl::init(128));
+                                cl::init("x86-avx512"), cl::cat(category));
+cl::opt<int> batch("batch", cl::desc("Batch extent"), cl::init(128),
+                   cl::cat(category));
 cl::opt<std::string>
     scheduleText("schedule",
                  cl::desc("heuristic, Adams2019, Mullapudi2016, Li2018 or a "
                           "schedule's text form"),
-                 cl::init("heuristic"));
+                 cl::init("heuristic"), cl::cat(category));
 cl::opt<int> iterations("iterations", cl::desc("Timed runs per kernel"),
-                        cl::init(5));
+                        cl::init(5), cl::cat(category));
 cl::opt<bool> printStmt("print-stmt",
                         cl::desc("Print each kernel's lowered Halide "
                                  "statement before timing it"),
-                        cl::init(false));
-cl::opt<std::string> only("only", cl::desc("Time only kernels whose name "
-                                           "contains this"),
-                          cl::init(""));
+                        cl::init(false), cl::cat(category));
+cl::opt<bool> emitJson("json",
+                       cl::desc("Print the figures as one JSON document (peak, "
+                                "and each kernel's function, name, time and "
+                                "FLOPs)"),
+                       cl::init(false), cl::cat(category));
+cl::opt<std::string> only("only",
+                          cl::desc("Time only kernels whose name "
+                                   "contains this"),
+                          cl::init(""), cl::cat(category));
 
-/// One kernel to time: its body and a display name.
+/// One kernel to time: its body, display name (function/kernel) and the
+/// schedule the module gives it, if any.
 struct Bench {
   mlir::Block *body;
   std::string name;
@@ -62,6 +77,7 @@ struct Bench {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Kiln kernel benchmark\n");
 
   mlir::MLIRContext context;
@@ -84,9 +100,14 @@ int main(int argc, char **argv) {
       return;
     auto name = op->getAttrOfType<mlir::StringAttr>("name");
     auto schedule = op->getAttrOfType<mlir::StringAttr>("schedule");
-    benches.push_back({&op->getRegion(0).front(),
-                       name ? name.str() : "kernel" + std::to_string(index),
-                       schedule ? schedule.str() : ""});
+    std::string function = "?";
+    if (auto func = op->getParentOfType<mlir::func::FuncOp>())
+      function = func.getSymName().str();
+    benches.push_back(
+        {&op->getRegion(0).front(),
+         function + "/" +
+             (name ? name.str() : "kernel" + std::to_string(index)),
+         schedule ? schedule.str() : ""});
     ++index;
   });
   if (benches.empty())
@@ -94,10 +115,21 @@ int main(int argc, char **argv) {
       benches.push_back({&f.getBody().front(), f.getSymName().str(), ""});
 
   double peak = measurePeakGflops(target);
-  outs() << "target " << target.to_string() << ", batch " << batch
-         << ", FMA peak " << format("%.1f", peak) << " GFLOP/s\n";
-  outs() << "kernel                                           ms    GFLOP/s "
-            "    peak  schedule\n";
+  std::optional<json::OStream> js;
+  if (emitJson) {
+    js.emplace(outs(), 1);
+    js->objectBegin();
+    js->attribute("target", target.to_string());
+    js->attribute("batch", int64_t(batch));
+    js->attribute("peak_gflops", peak);
+    js->attributeBegin("kernels");
+    js->arrayBegin();
+  } else {
+    outs() << "target " << target.to_string() << ", batch " << batch
+           << ", FMA peak " << format("%.1f", peak) << " GFLOP/s\n"
+           << "kernel                                           ms    "
+              "GFLOP/s     peak  schedule\n";
+  }
   double totalTime = 0, totalFlops = 0;
   for (Bench &bench : benches) {
     if (!only.empty() && bench.name.find(only) == std::string::npos)
@@ -130,9 +162,8 @@ int main(int argc, char **argv) {
     if (printStmt)
       outs() << loweredStmt(*kernel, target) << "\n";
     JitKernel jit(*kernel, target);
-    double seconds =
-        jit.time(randomArgs(bench.body->getArguments(), batch, 1), batch,
-                 iterations);
+    double seconds = jit.time(randomArgs(bench.body->getArguments(), batch, 1),
+                              batch, iterations);
     if (seconds < 0) {
       errs() << "kiln-bench: " << bench.name << ": " << jit.error() << "\n";
       return 1;
@@ -141,13 +172,28 @@ int main(int argc, char **argv) {
     totalTime += seconds;
     totalFlops += flops;
     double gflops = flops / seconds / 1e9;
+    if (js) {
+      js->object([&] {
+        js->attribute("name", bench.name);
+        js->attribute("ms", seconds * 1e3);
+        js->attribute("flops", flops);
+        js->attribute("schedule", schedule.toString());
+      });
+      continue;
+    }
     outs() << format("%-40s %10.3f %10.1f %7.1f%%  %s\n", bench.name.c_str(),
                      seconds * 1e3, gflops, 100 * gflops / peak,
                      schedule.toString().c_str());
   }
-  outs() << format("%-40s %10.3f %10.1f %7.1f%%\n",
-                   static_cast<const char *>("total"), totalTime * 1e3,
-                   totalFlops / totalTime / 1e9,
-                   100 * totalFlops / totalTime / 1e9 / peak);
+  if (js) {
+    js->arrayEnd();
+    js->attributeEnd();
+    js->objectEnd();
+    outs() << "\n";
+  } else
+    outs() << format("%-40s %10.3f %10.1f %7.1f%%\n",
+                     static_cast<const char *>("total"), totalTime * 1e3,
+                     totalFlops / totalTime / 1e9,
+                     100 * totalFlops / totalTime / 1e9 / peak);
   return 0;
 }

@@ -1,11 +1,11 @@
 //===- kiln-build.cpp - Compile a kiln module into executables ------------===//
 //
-// The driver's own entry point until kilnc parses .kiln files: reads a
-// module holding @forward (the form MLIRGen emits) and writes
-// DIR/NET-train and DIR/NET-infer.
+// The driver's entry point for modules written or transformed by hand: reads
+// a module holding @forward (the form MLIRGen emits, e.g. from kilnc
+// --emit=mlir) and writes DIR/NET-train and DIR/NET-infer as kilnc -o does.
 //
 //   kiln-build model.mlir -o DIR [--target T] [--batch N] [--schedule S]
-//              [-j N] [--keep-build-files] [-v]
+//              [--tuning-db FILE] [-j N] [--keep-build-files] [-v]
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,32 +25,44 @@ using namespace llvm;
 
 namespace {
 
+/// The options --help lists; LLVM's own codegen flags stay hidden.
+cl::OptionCategory category("kiln-build options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
-                               cl::Required);
+                               cl::Required, cl::cat(category));
 cl::opt<std::string> outDir("o", cl::desc("Output directory"),
-                            cl::value_desc("dir"), cl::init("."));
+                            cl::value_desc("dir"), cl::init("."),
+                            cl::cat(category));
 cl::opt<std::string> target("target",
                             cl::desc("x86-avx2, x86-avx512, arm64, x86-cuda, "
                                      "arm64-cuda, x86-opencl, host or a "
                                      "Halide target string"),
-                            cl::init("host"));
+                            cl::init("host"), cl::cat(category));
 cl::opt<int64_t> batch("batch",
                        cl::desc("Largest batch (default: the model's)"),
-                       cl::init(0));
+                       cl::init(0), cl::cat(category));
 cl::opt<std::string> schedule("schedule",
                               cl::desc("heuristic, Adams2019, Mullapudi2016, "
                                        "Li2018 or a schedule's text form"),
-                              cl::init("heuristic"));
+                              cl::init("heuristic"), cl::cat(category));
+cl::opt<std::string> tuningDb("tuning-db",
+                              cl::desc("Take each kernel's schedule from this "
+                                       "kiln-tune database where it has one"),
+                              cl::value_desc("file"), cl::init(""),
+                              cl::cat(category));
 cl::opt<unsigned> jobs("j", cl::desc("Kernels compiled at once (0: cores)"),
-                       cl::init(0));
+                       cl::init(0), cl::cat(category));
 cl::opt<bool> keep("keep-build-files",
-                   cl::desc("Keep DIR/NET.build (objects, sources, plans)"));
-cl::opt<bool> verbose("v", cl::desc("Print commands and timings"));
+                   cl::desc("Keep DIR/NET.build (objects, sources, plans)"),
+                   cl::cat(category));
+cl::opt<bool> verbose("v", cl::desc("Print commands and timings"),
+                      cl::cat(category));
 
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "Compiles a kiln module into NET-train and "
                               "NET-infer\n");
@@ -74,6 +86,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.batch = batch;
   options.schedule = schedule;
+  options.tuningDb = tuningDb;
   options.jobs = jobs;
   options.keepBuildFiles = keep;
   options.verbose = verbose;

@@ -40,39 +40,45 @@ using namespace kiln;
 
 namespace {
 
+/// The options --help lists; LLVM's own codegen flags stay hidden.
+cl::OptionCategory category("kiln-tune options");
+
 cl::opt<std::string> inputFile(cl::Positional,
                                cl::desc("<model.kiln | database with --show>"),
-                               cl::Required);
+                               cl::Required, cl::cat(category));
 cl::opt<std::string> targetName("target",
                                 cl::desc("x86-avx2, x86-avx512, host or a "
                                          "Halide x86 target string (timed on "
                                          "this machine)"),
-                                cl::init("x86-avx512"));
+                                cl::init("x86-avx512"), cl::cat(category));
 cl::opt<double> budget("budget",
                        cl::desc("Minutes of search for the whole model"),
-                       cl::init(5));
-cl::opt<uint64_t> seed("seed", cl::desc("Seed of the search"), cl::init(1));
+                       cl::init(5), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Seed of the search"), cl::init(1),
+                       cl::cat(category));
 cl::opt<std::string> dbPath("o", cl::desc("Tuning database to merge into"),
-                            cl::value_desc("file"), cl::init("tuning.kdb"));
+                            cl::value_desc("file"), cl::init("tuning.kdb"),
+                            cl::cat(category));
 cl::opt<int64_t> batch("batch",
                        cl::desc("Batch the kernels are planned and timed at "
                                 "(default: the model's batch_size)"),
-                       cl::init(0));
+                       cl::init(0), cl::cat(category));
 cl::opt<std::string> only("only",
                           cl::desc("Only kernels whose name (func/kernel) "
                                    "contains this"),
-                          cl::init(""));
+                          cl::init(""), cl::cat(category));
 cl::list<std::string>
     pins("pin",
          cl::desc("NAME=SCHEDULE: measure, check and store this schedule for "
                   "kernel NAME (func/kernel or kernel) instead of searching; "
-                  "without --only, only pinned kernels are processed"));
+                  "without --only, only pinned kernels are processed"),
+         cl::cat(category));
 cl::opt<int> adamsBeam("adams-beam",
                        cl::desc("Beam size of the Adams2019 candidate (0: "
                                 "its default search, minutes per big kernel)"),
-                       cl::init(1));
+                       cl::init(1), cl::cat(category));
 cl::opt<bool> show("show", cl::desc("Print the database given as input"),
-                   cl::init(false));
+                   cl::init(false), cl::cat(category));
 
 /// Prints every entry of the database at `path`.
 int showDatabase(const std::string &path) {
@@ -97,6 +103,7 @@ int showDatabase(const std::string &path) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "Kiln schedule tuner: searches each kernel's "
                               "schedule by measurement\n");
