@@ -66,13 +66,23 @@ randomInputs(const Signature &signature, const RandomInputOptions &options) {
       return ref::Error{slot.describe("argument", i) + ": shape " +
                         shape::formatDims(dims) + " is too large"};
     if (!slot.init.empty()) {
+      // A named initialiser is drawn by its name, any other from its
+      // kiln.init_args, as the runtime does.
       std::optional<rt::Initializer> init = rt::parseInitializer(slot.init);
-      if (!init)
+      if (!init && !slot.initArgs)
         return ref::Error{slot.describe("argument", i) +
-                          ": unknown initializer '" + slot.init + "'"};
+                          ": unknown initializer '" + slot.init + "'" +
+                          (slot.initArgsError.empty()
+                               ? std::string(" and no kiln.init_args")
+                               : "; kiln.init_args: " + slot.initArgsError)};
       ref::Tensor<float> values(dims);
-      rt::Status status = rt::initializeParameter(
-          *init, dims, options.seed, static_cast<uint32_t>(i), values.data());
+      rt::Status status =
+          init
+              ? rt::initializeParameter(*init, dims, options.seed,
+                                        static_cast<uint32_t>(i), values.data())
+              : rt::initializeParameter(*slot.initArgs, dims, options.seed,
+                                        static_cast<uint32_t>(i),
+                                        values.data());
       if (!status)
         return ref::Error{slot.describe("argument", i) + ": " +
                           status.message()};

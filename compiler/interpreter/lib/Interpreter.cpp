@@ -13,6 +13,7 @@
 #include "kiln/IR/KilnDialect.h"
 #include "kiln/IR/KilnOps.h"
 #include "kiln/Reference/Ops.h"
+#include "kiln/Transforms/Signature.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -133,6 +134,45 @@ std::string stringAttr(mlir::DictionaryAttr attrs, llvm::StringRef name) {
   return {};
 }
 
+/// Reads `kiln.init_args` (keys of kiln/Transforms/Signature.h) into
+/// `slot`, with the defaults PlanBuilder gives the runtime (scale 1, fans
+/// 1), so kiln-ref draws from the distribution the executables draw from.
+void readInitArgs(mlir::DictionaryAttr attrs, SlotInfo &slot) {
+  auto dict = attrs ? attrs.getAs<mlir::DictionaryAttr>(kiln::attr::kInitArgs)
+                    : mlir::DictionaryAttr();
+  if (!dict)
+    return;
+  auto text = [&](llvm::StringRef key) {
+    auto s = dict.getAs<mlir::StringAttr>(key);
+    return s ? s.str() : std::string();
+  };
+  auto number = [&](llvm::StringRef key, double fallback) {
+    mlir::Attribute a = dict.get(key);
+    if (auto f = llvm::dyn_cast_or_null<mlir::FloatAttr>(a))
+      return f.getValueAsDouble();
+    if (auto i = llvm::dyn_cast_or_null<mlir::IntegerAttr>(a))
+      return static_cast<double>(i.getInt());
+    return fallback;
+  };
+  namespace keys = kiln::initArgs;
+  rt::InitArgs args;
+  if (rt::Status s = rt::parseInitArgs(text(keys::kKind), text(keys::kMode),
+                                       text(keys::kDistribution), args);
+      !s) {
+    slot.initArgsError = s.message();
+    return;
+  }
+  args.value = number(keys::kValue, 0);
+  args.minval = number(keys::kMinval, 0);
+  args.maxval = number(keys::kMaxval, 0);
+  args.mean = number(keys::kMean, 0);
+  args.stddev = number(keys::kStddev, 0);
+  args.scale = number(keys::kScale, 1);
+  args.fans.in = number(keys::kFanIn, 1);
+  args.fans.out = number(keys::kFanOut, 1);
+  slot.initArgs = args;
+}
+
 /// The arguments and results of `func`.
 ref::Result<Signature> signatureOf(mlir::func::FuncOp func) {
   Signature signature;
@@ -146,6 +186,7 @@ ref::Result<Signature> signatureOf(mlir::func::FuncOp func) {
     slot.value.role = stringAttr(func.getArgAttrDict(i), "kiln.role");
     slot.value.name = stringAttr(func.getArgAttrDict(i), "kiln.name");
     slot.value.init = stringAttr(func.getArgAttrDict(i), "kiln.init");
+    readInitArgs(func.getArgAttrDict(i), slot.value);
     signature.arguments.push_back(std::move(slot.value));
   }
   for (unsigned i = 0; i < type.getNumResults(); ++i) {
@@ -940,8 +981,8 @@ template ref::Result<std::vector<RuntimeValue<double>>>
 Interpreter::run(llvm::StringRef, llvm::ArrayRef<RuntimeValue<double>>,
                  const OpObserver<double> &) const;
 template ref::Result<mlir::func::FuncOp>
-Interpreter::checkInputs(llvm::StringRef,
-                         llvm::ArrayRef<RuntimeValue<float>>) const;
+    Interpreter::checkInputs(llvm::StringRef,
+                             llvm::ArrayRef<RuntimeValue<float>>) const;
 template ref::Result<mlir::func::FuncOp>
-Interpreter::checkInputs(llvm::StringRef,
-                         llvm::ArrayRef<RuntimeValue<double>>) const;
+    Interpreter::checkInputs(llvm::StringRef,
+                             llvm::ArrayRef<RuntimeValue<double>>) const;

@@ -13,8 +13,10 @@
 #define KILN_INTERPRETER_VALUE_H
 
 #include "kiln/Reference/Tensor.h"
+#include "kiln/runtime/Initializers.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +98,11 @@ struct SlotInfo {
   /// `kiln.init` (a Keras initialiser name, e.g. "glorot_uniform"), empty
   /// when absent.
   std::string init;
+  /// `kiln.init_args` read into the runtime's form, for an initialiser
+  /// without a name of its own (`init` is then not a runtime name).
+  std::optional<rt::InitArgs> initArgs;
+  /// Why `kiln.init_args` could not be read, empty when it could or is absent.
+  std::string initArgsError;
 
   /// The slot's type as MLIR spells it, e.g. "tensor<?x28x28x1xf32>".
   std::string typeString() const;
