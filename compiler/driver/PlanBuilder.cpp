@@ -475,10 +475,6 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
 
   flatbuffers::Offset<fb::Augmentation> augmentation;
   if (*a && flag(*a, training::kEnabled, true)) {
-    if (flag(*a, training::kVerticalFlip, false))
-      return module.emitError()
-             << attr::kTraining
-             << ": the runtime has no vertical flip augmentation";
     std::vector<int32_t> classes;
     if (failed(ints(*a, training::kClasses, classes)))
       return failure();
@@ -493,7 +489,7 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
         fbb, flag(*a, training::kHorizontalFlip, false),
         num(*a, training::kRotation, 0), num(*a, training::kZoom, 0), shift,
         shift, fb::FillKind::Nearest, 0.0f, fbb.CreateVector(classes),
-        int(copies));
+        int(copies), flag(*a, training::kVerticalFlip, false));
   }
 
   flatbuffers::Offset<fb::DataSource> data;

@@ -61,14 +61,16 @@ AugmentParams drawFrom(const AugmentConfig &config, int height, int width,
   }
   if (config.horizontalFlip)
     p.flip = rng::uniformFloat(b[1]) < 0.5f;
+  if (config.verticalFlip)
+    p.verticalFlip = rng::uniformFloat(b[2]) < 0.5f;
   return p;
 }
 
 } // namespace
 
 bool AugmentConfig::enabled() const {
-  return horizontalFlip || rotationDegrees > 0 || zoom > 0 || widthShift > 0 ||
-         heightShift > 0;
+  return horizontalFlip || verticalFlip || rotationDegrees > 0 || zoom > 0 ||
+         widthShift > 0 || heightShift > 0;
 }
 
 bool AugmentConfig::appliesTo(int32_t label) const {
@@ -93,8 +95,8 @@ Status validateAugmentConfig(const AugmentConfig &config) {
 }
 
 bool AugmentParams::isIdentity() const {
-  return !flip && rotationDegrees == 0 && zoomX == 1 && zoomY == 1 &&
-         shiftX == 0 && shiftY == 0;
+  return !flip && !verticalFlip && rotationDegrees == 0 && zoomX == 1 &&
+         zoomY == 1 && shiftX == 0 && shiftY == 0;
 }
 
 AugmentParams drawAugmentParams(const AugmentConfig &config, int height,
@@ -161,6 +163,10 @@ void applyAugment(const AugmentParams &params, FillMode fill, float fillValue,
                          row + size_t(width - 1 - x) * channels);
     }
   }
+  if (params.verticalFlip)
+    for (int y = 0; y < height / 2; ++y)
+      std::swap_ranges(out + size_t(y) * rowSize, out + size_t(y + 1) * rowSize,
+                       out + size_t(height - 1 - y) * rowSize);
 }
 
 Augmenter::Augmenter(AugmentConfig config) : cfg(std::move(config)) {}

@@ -162,6 +162,7 @@ Status Trainer::configure() {
   const fb::Augmentation *a = opt.noAugment ? nullptr : training.augmentation();
   if (a) {
     augment.horizontalFlip = a->horizontal_flip();
+    augment.verticalFlip = a->vertical_flip();
     augment.rotationDegrees = a->rotation_degrees();
     augment.zoom = a->zoom();
     augment.widthShift = a->width_shift();

@@ -55,6 +55,28 @@ TEST(Augment, FlipIsExactMirror) {
   EXPECT_EQ(at(oddOut, 5, 1, 1, 0), at(odd, 5, 1, 1, 4));
 }
 
+// Tests that a vertical flip is an exact up-down mirror of every row (the
+// middle row of an odd height kept), that it undoes itself, and that both
+// flips together are a half turn.
+TEST(Augment, VerticalFlipIsExactMirror) {
+  const int h = 5, w = 4, c = 2;
+  std::vector<float> in = distinctImage(h, w, c);
+  AugmentParams p;
+  p.verticalFlip = true;
+  ASSERT_FALSE(p.isIdentity());
+  std::vector<float> out = transformed(p, in, h, w, c);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int ch = 0; ch < c; ++ch)
+        ASSERT_EQ(at(out, w, c, y, x, ch), at(in, w, c, h - 1 - y, x, ch));
+  EXPECT_EQ(transformed(p, out, h, w, c), in);
+  p.flip = true;
+  std::vector<float> both = transformed(p, in, h, w, c);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      ASSERT_EQ(at(both, w, c, y, x, 1), at(in, w, c, h - 1 - y, w - 1 - x, 1));
+}
+
 // Tests that zero rotation, unit zoom and zero shift are the identity, even
 // through the resampling path (a zero-angle rotation is not skipped).
 TEST(Augment, ZeroTransformIsIdentity) {
@@ -140,16 +162,18 @@ TEST(Augment, BilinearZoomAndHalfShift) {
 }
 
 // Tests the draws: reproducible from (seed, epoch, index), varying across
-// epochs and samples, within the configured ranges, flipping half the time.
+// epochs and samples, within the configured ranges, flipping each way half
+// the time, independently.
 TEST(Augment, DrawsAreDeterministicAndInRange) {
   AugmentConfig cfg;
   cfg.horizontalFlip = true;
+  cfg.verticalFlip = true;
   cfg.rotationDegrees = 15;
   cfg.zoom = 0.1;
   cfg.widthShift = 0.1;
   cfg.heightShift = 0.2;
   ASSERT_TRUE(validateAugmentConfig(cfg));
-  int flips = 0;
+  int flips = 0, verticalFlips = 0, bothFlips = 0;
   const int n = 20000;
   double maxRotation = 0;
   for (uint32_t i = 0; i < n; ++i) {
@@ -162,9 +186,14 @@ TEST(Augment, DrawsAreDeterministicAndInRange) {
     ASSERT_LE(std::fabs(p.shiftX), 2.8);
     ASSERT_LE(std::fabs(p.shiftY), 5.6);
     flips += p.flip;
+    verticalFlips += p.verticalFlip;
+    bothFlips += p.flip && p.verticalFlip;
     maxRotation = std::max(maxRotation, std::fabs(p.rotationDegrees));
   }
   EXPECT_NEAR(flips / double(n), 0.5, 0.015);
+  // The two flips are drawn independently.
+  EXPECT_NEAR(verticalFlips / double(n), 0.5, 0.015);
+  EXPECT_NEAR(bothFlips / double(n), 0.25, 0.015);
   EXPECT_GT(maxRotation, 14.9);
   AugmentParams a = drawAugmentParams(cfg, 28, 28, 9, 3, 17);
   AugmentParams b = drawAugmentParams(cfg, 28, 28, 9, 3, 17);

@@ -6,7 +6,6 @@
 // RUN: not kiln-build %t/init.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=INIT
 // RUN: not kiln-build %t/init-args.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=INITARGS
 // RUN: not kiln-build %t/monitor.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=MONITOR
-// RUN: not kiln-build %t/flip.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=FLIP
 // RUN: not kiln-build %t/augmentation.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=AUGDICT
 // RUN: not kiln-build %t/select.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=SELECT
 // RUN: not kiln-build %t/no-forward.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=FORWARD
@@ -25,7 +24,6 @@
 // INIT: error: persistent tensor 'dense/kernel' has unknown initialiser 'glorot_unifrom'
 // INITARGS: error: persistent tensor 'dense/kernel': unknown variance_scaling mode 'fan_sum'
 // MONITOR: error: kiln.training: early stopping cannot monitor 'val_f1'
-// FLIP: error: kiln.training: the runtime has no vertical flip augmentation
 
 // Tests that a set-up of the wrong form is refused rather than ignored.
 // AUGDICT: error: kiln.training: augmentation must be a dictionary
@@ -72,20 +70,6 @@ module attributes {kiln.model = "tiny", kiln.classes = ["a", "b"],
   kiln.training = {loss = "categorical_crossentropy", optimizer = "adam", lr = 1.0e-3 : f32,
                    beta1 = 0.9 : f32, beta2 = 0.999 : f32, epsilon = 1.0e-7 : f32, batch_size = 4 : i64,
                    early_stopping = {monitor = "val_f1", patience = 2 : i64}}} {
-  func.func @forward(%input: tensor<?x4x4x1xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
-                     %w: tensor<16x2xf32> {kiln.role = "param", kiln.name = "dense/kernel", kiln.init = "glorot_uniform"})
-      -> (tensor<?x2xf32> {kiln.role = "logits"}) attributes {kiln.output_activation = "softmax"} {
-    %f = kiln.flatten %input : tensor<?x4x4x1xf32> -> tensor<?x16xf32>
-    %y = kiln.dense %f, %w : (tensor<?x16xf32>, tensor<16x2xf32>) -> tensor<?x2xf32>
-    return %y : tensor<?x2xf32>
-  }
-}
-
-//--- flip.mlir
-module attributes {kiln.model = "tiny", kiln.classes = ["a", "b"],
-  kiln.training = {loss = "categorical_crossentropy", optimizer = "adam", lr = 1.0e-3 : f32,
-                   beta1 = 0.9 : f32, beta2 = 0.999 : f32, epsilon = 1.0e-7 : f32, batch_size = 4 : i64,
-                   augmentation = {vertical_flip = true}}} {
   func.func @forward(%input: tensor<?x4x4x1xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
                      %w: tensor<16x2xf32> {kiln.role = "param", kiln.name = "dense/kernel", kiln.init = "glorot_uniform"})
       -> (tensor<?x2xf32> {kiln.role = "logits"}) attributes {kiln.output_activation = "softmax"} {

@@ -1,10 +1,10 @@
 //===- Augment.h - Random image augmentation (Keras-like) -------*- C++ -*-===//
 //
-// Random horizontal flips, rotations, zooms and shifts of NHWC images, after
+// Random horizontal and vertical flips, rotations, zooms and shifts of NHWC images, after
 // Keras' ImageDataGenerator: one affine map per image from output to input
 // coordinates about the image centre (rotation . shift . zoom), bilinear
 // sampling, and points outside the input filled from the nearest edge pixel
-// or with a constant. The flip is applied last, as Keras applies it.
+// or with a constant. The flips are applied last, as Keras applies them.
 //
 // Each image's parameters are drawn from Philox at (seed, epoch, the
 // sample's index in its data set), so they do not depend on the shuffle or
@@ -38,6 +38,9 @@ enum class FillMode {
 struct AugmentConfig {
   /// Flip left-right with probability 1/2 (horizontal_flip).
   bool horizontalFlip = false;
+  /// Flip up-down with probability 1/2 (vertical_flip), drawn apart from
+  /// the left-right flip.
+  bool verticalFlip = false;
   /// Rotate by an angle uniform in [-rotationDegrees, rotationDegrees]
   /// (rotation_range).
   double rotationDegrees = 0;
@@ -67,6 +70,8 @@ Status validateAugmentConfig(const AugmentConfig &config);
 /// The parameters of one image's transformation.
 struct AugmentParams {
   bool flip = false;
+  /// Up-down.
+  bool verticalFlip = false;
   /// Counter-clockwise as displayed, in degrees.
   double rotationDegrees = 0;
   /// Output-to-input scale factors (above 1: the content shrinks).
