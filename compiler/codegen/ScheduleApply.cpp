@@ -29,12 +29,58 @@ int floorPow2(int64_t n) {
 int lanesFor(const Schedule &s, const Halide::Target &target, int64_t extent) {
   int natural = s.vectorWidth ? s.vectorWidth
                               : target.natural_vector_size(Halide::Float(32));
-  return std::max(1, std::min<int>(natural, floorPow2(std::max<int64_t>(
-                                                extent, 1))));
+  return std::max(
+      1, std::min<int>(natural, floorPow2(std::max<int64_t>(extent, 1))));
 }
 
 /// Pure vars of `f`, innermost first.
 std::vector<Var> varsOf(const Func &f) { return f.args(); }
+
+/// A register tile of a result whose innermost dimension is its channels:
+/// `inner` vectors of `lanes` channels by `outer` steps of the next
+/// dimension, one accumulator register per vector.
+struct RegisterTile {
+  int lanes;
+  int inner;
+  int outer;
+};
+
+/// The tile `s` asks for, clamped to `channels` innermost and `next` in the
+/// next dimension (no clamp when `next` is 0: a batch known at run time).
+RegisterTile registerTile(const Schedule &s, const Halide::Target &target,
+                          int64_t channels, int64_t next) {
+  RegisterTile t;
+  t.lanes = lanesFor(s, target, channels);
+  t.inner =
+      std::max<int>(1, std::min<int64_t>(s.tileInner, channels / t.lanes));
+  t.outer = next > 0 ? std::max<int>(1, std::min<int64_t>(s.tileOuter, next))
+                     : std::max(1, s.tileOuter);
+  return t;
+}
+
+/// Splits `c` (channels) into `co` x `ci` and `x` into `xo` x `xi` by the
+/// tile (`outer` steps of `x`), `ci` vectorised and both inner loops
+/// unrolled. Every tile has the same size (the last one shifted inwards),
+/// so the accumulators computed inside it fit registers.
+Halide::Stage splitIntoTiles(Halide::Stage stage, Var c, Var x, Var co, Var ci,
+                             Var xo, Var xi, const RegisterTile &t, int outer) {
+  return stage.split(c, co, ci, t.lanes * t.inner, TailStrategy::ShiftInwards)
+      .split(x, xo, xi, outer, TailStrategy::ShiftInwards)
+      .vectorize(ci, t.lanes)
+      .unroll(ci)
+      .unroll(xi);
+}
+
+/// Computes the accumulator `acc` per tile at `at`: its initial and update
+/// definitions vectorised over the channels and unrolled over the tile's
+/// two dimensions; the update's loops in `order` (those two first, then the
+/// reduction). The caller adds what is particular to its kind.
+void accumulateInRegisters(Func acc, Halide::LoopLevel at,
+                           const std::vector<VarOrRVar> &order, int lanes) {
+  std::vector<Var> v = varsOf(acc);
+  acc.compute_at(at).vectorize(v[0], lanes).unroll(v[0]).unroll(v[1]);
+  acc.update().reorder(order).vectorize(v[0], lanes).unroll(v[0]).unroll(v[1]);
+}
 
 /// Elementwise outputs: vectorise the innermost dimension, parallelise the
 /// outermost (fused with the next where it is short).
@@ -66,24 +112,16 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
                      const Halide::Target &target, Halide::Expr batch) {
   std::vector<Var> v = varsOf(out);
   size_t rank = v.size();
-  int64_t channels = shape.back();
-  int64_t next = shape[shape.size() - 2];
-  int lanes = lanesFor(s, target, channels);
-  int tileInner = std::max<int>(
-      1, std::min<int64_t>(s.tileInner, channels / lanes));
   bool nextIsBatch = rank == 2; // dense: the tiled dimension is the batch
-  int tileOuter = nextIsBatch ? std::max(1, s.tileOuter)
-                              : std::max<int>(1, std::min<int64_t>(
-                                                     s.tileOuter, next));
+  RegisterTile t = registerTile(s, target, shape.back(),
+                                nextIsBatch ? 0 : shape[shape.size() - 2]);
+  int lanes = t.lanes;
+  int tileOuter = t.outer;
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), rows("rows");
   Halide::LoopLevel stageAt = Halide::LoopLevel::root();
   auto tile = [&](Halide::Stage stage, int outerFactor) {
-    stage.split(v[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-        .split(v[1], xo, xi, outerFactor, TailStrategy::ShiftInwards)
-        .vectorize(ci, lanes)
-        .unroll(ci)
-        .unroll(xi);
+    splitIntoTiles(stage, v[0], v[1], co, ci, xo, xi, t, outerFactor);
     if (rank == 2) {
       // Dense: a tile of output channels is the outer (parallel) loop and
       // the batch tiles run inside it, so that tile's panel of weights is
@@ -118,11 +156,6 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   std::vector<Var> cv = varsOf(conv);
   Halide::RDom r = anchor.rdom;
   // The innermost loop over tiles: one tile's accumulators at a time.
-  conv.compute_at(out, xo)
-      .vectorize(cv[0], lanes)
-      .unroll(cv[0])
-      .unroll(cv[1]);
-  Halide::Stage update = conv.update();
   std::vector<VarOrRVar> order = {cv[0], cv[1]};
   for (size_t d = 2; d + 1 < cv.size(); ++d)
     order.push_back(cv[d]);
@@ -130,7 +163,8 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
     order.push_back(r[d]);
   if (cv.size() > 2)
     order.push_back(cv.back());
-  update.reorder(order).vectorize(cv[0], lanes).unroll(cv[0]).unroll(cv[1]);
+  accumulateInRegisters(conv, Halide::LoopLevel(out, xo), order, lanes);
+  Halide::Stage update = conv.update();
   for (size_t d = 2; d + 1 < cv.size(); ++d) {
     conv.unroll(cv[d]);
     update.unroll(cv[d]);
@@ -171,18 +205,16 @@ void scheduleBlockedDenseCpu(Anchor &anchor, const Schedule &s,
                              const Halide::Target &target, Halide::Expr batch) {
   Func dense = anchor.func;
   std::vector<Var> v = varsOf(dense);
-  int64_t channels = anchor.shape.back();
-  int lanes = lanesFor(s, target, channels);
-  int tileInner = std::max<int>(
-      1, std::min<int64_t>(s.tileInner, channels / lanes));
-  int tileOuter = std::max(1, s.tileOuter);
+  // The tiled dimension is the batch, known at run time.
+  RegisterTile t = registerTile(s, target, anchor.shape.back(), 0);
+  int lanes = t.lanes;
   Halide::RDom r = anchor.rdom;
   Halide::RVar block("rkb"), step("rks");
   Var u("kblock");
-  Func partial = dense.update()
-                     .split(r[0], block, step, s.reductionBlock,
-                            TailStrategy::GuardWithIf)
-                     .rfactor(block, u);
+  Func partial =
+      dense.update()
+          .split(r[0], block, step, s.reductionBlock, TailStrategy::GuardWithIf)
+          .rfactor(block, u);
   // The running sums live in memory; each block adds its partial sums.
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   dense.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
@@ -200,30 +232,19 @@ void scheduleBlockedDenseCpu(Anchor &anchor, const Schedule &s,
   auto tile = [&](Halide::Stage stage, int outerFactor) {
     // Channel tiles in parallel, batch tiles inside (each thread reuses its
     // slice of the block's weights).
-    stage.split(tv[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-        .split(tv[1], xo, xi, outerFactor, TailStrategy::ShiftInwards)
+    splitIntoTiles(stage, tv[0], tv[1], co, ci, xo, xi, t, outerFactor)
         .reorder(ci, xi, xo, co, tv[2])
-        .vectorize(ci, lanes)
-        .unroll(ci)
-        .unroll(xi)
         .parallel(co);
   };
-  if (batch.defined() && tileOuter > 1) {
-    tile(tiles.specialize(batch >= tileOuter), tileOuter);
+  if (batch.defined() && t.outer > 1) {
+    tile(tiles.specialize(batch >= t.outer), t.outer);
     tile(tiles, 1);
   } else {
     tile(tiles, 1);
   }
   std::vector<Var> pv = varsOf(partial);
-  partial.compute_at(tiles, xo)
-      .vectorize(pv[0], lanes)
-      .unroll(pv[0])
-      .unroll(pv[1]);
-  partial.update()
-      .reorder(pv[0], pv[1], step, pv[2])
-      .vectorize(pv[0], lanes)
-      .unroll(pv[0])
-      .unroll(pv[1]);
+  accumulateInRegisters(partial, Halide::LoopLevel(tiles, xo),
+                        {pv[0], pv[1], step, pv[2]}, lanes);
   if (anchor.weightsIsComputed)
     anchor.weights.compute_root().vectorize(varsOf(anchor.weights)[0], lanes,
                                             TailStrategy::GuardWithIf);
@@ -244,12 +265,9 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   Func grad = anchor.func;
   std::vector<Var> v = varsOf(grad);
   Halide::RDom r = anchor.rdom;
-  int64_t channels = anchor.shape.back();
-  int64_t inner2 = anchor.shape[anchor.shape.size() - 2];
-  int lanes = lanesFor(s, target, channels);
-  int tileInner = std::max<int>(
-      1, std::min<int64_t>(s.tileInner, channels / lanes));
-  int tileOuter = std::max<int>(1, std::min<int64_t>(s.tileOuter, inner2));
+  RegisterTile t = registerTile(s, target, anchor.shape.back(),
+                                anchor.shape[anchor.shape.size() - 2]);
+  int lanes = t.lanes;
   int chunk = std::max(1, s.rfactor);
 
   if (chunk == 1) {
@@ -257,22 +275,16 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
     Func tiles = intoOutput ? out : grad.in();
     std::vector<Var> tv = varsOf(tiles);
     Var co("co"), ci("ci"), ko("ko"), ki("ki");
-    tiles.compute_root()
-        .split(tv[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-        .split(tv[1], ko, ki, tileOuter, TailStrategy::ShiftInwards)
+    tiles.compute_root();
+    splitIntoTiles(tiles, tv[0], tv[1], co, ci, ko, ki, t, t.outer)
         .reorder(ci, ki, co, ko)
-        .vectorize(ci, lanes)
-        .unroll(ci)
-        .unroll(ki)
         .parallel(tv.size() > 2 ? tv.back() : ko);
-    grad.compute_at(tiles, co).vectorize(v[0], lanes).unroll(v[0]).unroll(v[1]);
     std::vector<VarOrRVar> order = {v[0], v[1]};
     for (int d = 0; d < r.dimensions(); ++d)
       order.push_back(r[d]);
     for (size_t d = 2; d < v.size(); ++d)
       order.push_back(v[d]);
-    grad.update().reorder(order).vectorize(v[0], lanes).unroll(v[0]).unroll(
-        v[1]);
+    accumulateInRegisters(grad, Halide::LoopLevel(tiles, co), order, lanes);
     if (s.stageInput && anchor.inputIsComputed) {
       std::vector<Var> iv = varsOf(anchor.input);
       anchor.input.compute_root().vectorize(iv[0], lanes,
@@ -295,13 +307,9 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   // Static extents at least as large as the tiles: shifting the last tile
   // inwards keeps every tile the same size, so the partial sums have a
   // constant size and live in registers.
-  tiles.compute_root()
-      .split(pv[0], co, ci, lanes * tileInner, TailStrategy::ShiftInwards)
-      .split(pv[1], ko, ki, tileOuter, TailStrategy::ShiftInwards)
+  tiles.compute_root();
+  splitIntoTiles(tiles, pv[0], pv[1], co, ci, ko, ki, t, t.outer)
       .reorder(ci, ki, ko, co)
-      .vectorize(ci, lanes)
-      .unroll(ci)
-      .unroll(ki)
       .parallel(pv.back());
   // Pad each chunk's input once instead of testing bounds in the inner
   // loop.
@@ -311,18 +319,13 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
         .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
   }
   std::vector<Var> qv = varsOf(partial);
-  partial.compute_at(tiles, ko)
-      .vectorize(qv[0], lanes)
-      .unroll(qv[0])
-      .unroll(qv[1]);
-  Halide::Stage update = partial.update();
   std::vector<VarOrRVar> order = {qv[0], qv[1]};
   for (int d = 0; d + 1 < r.dimensions(); ++d)
     order.push_back(r[d]);
   order.push_back(batchInner);
   for (size_t d = 2; d < qv.size(); ++d)
     order.push_back(qv[d]);
-  update.reorder(order).vectorize(qv[0], lanes).unroll(qv[0]).unroll(qv[1]);
+  accumulateInRegisters(partial, Halide::LoopLevel(tiles, ko), order, lanes);
   grad.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
   grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
   return false;
@@ -495,8 +498,8 @@ std::string loadAutoscheduler(const std::string &name) {
     lib = "li2018";
   else
     return loaded[name] = "unknown autoscheduler '" + name + "'";
-  std::string path = std::string(KILN_HALIDE_PLUGIN_DIR) + "/libautoschedule_" +
-                     lib + ".so";
+  std::string path =
+      std::string(KILN_HALIDE_PLUGIN_DIR) + "/libautoschedule_" + lib + ".so";
   try {
     Halide::load_plugin(path);
   } catch (const Halide::Error &e) {
@@ -639,9 +642,8 @@ std::string codegen::applySchedule(HalideKernel &kernel,
     std::vector<bool> outputDone(kernel.outputs.size(), false);
     for (Anchor &anchor : kernel.anchors) {
       if (anchor.kind == AnchorKind::BatchReduction) {
-        Func out = anchor.fusedOutput >= 0
-                       ? kernel.outputs[anchor.fusedOutput]
-                       : Func();
+        Func out = anchor.fusedOutput >= 0 ? kernel.outputs[anchor.fusedOutput]
+                                           : Func();
         if (scheduleBatchReductionCpu(anchor, schedule, target, out))
           outputDone[anchor.fusedOutput] = true;
         continue;
@@ -681,8 +683,8 @@ std::string codegen::applySchedule(HalideKernel &kernel,
     }
     for (size_t i = 0; i < kernel.outputs.size(); ++i)
       if (!outputDone[i])
-        scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i],
-                            schedule, target);
+        scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i], schedule,
+                            target);
     // Elementwise outputs of one shape (an optimizer's parameter and slots,
     // a dropout's result and mask) share one loop nest, so the inputs they
     // have in common are read from memory once.
@@ -690,7 +692,8 @@ std::string codegen::applySchedule(HalideKernel &kernel,
       if (outputDone[i] || kernel.outputShapes[i].size() < 2)
         continue;
       for (size_t j = i + 1; j < kernel.outputs.size(); ++j)
-        if (!outputDone[j] && kernel.outputShapes[j] == kernel.outputShapes[i]) {
+        if (!outputDone[j] &&
+            kernel.outputShapes[j] == kernel.outputShapes[i]) {
           kernel.outputs[j].compute_with(
               kernel.outputs[i],
               Var(kernel.outputShapes[i].size() == 2 ? "rows" : "fused"));
