@@ -56,12 +56,12 @@ TEST(ShapeRules, WindowExtentMatchesCount) {
 // Tests that a kernel larger than its input and a channel mismatch are
 // reported with a message, not a shape.
 TEST(ShapeRules, Conv2DErrors) {
-  ShapeResult big = conv2d({1, 2, 2, 1}, {3, 3, 1, 1}, {1, 1}, {1, 1},
-                           {Pad{}, Pad{}});
+  ShapeResult big =
+      conv2d({1, 2, 2, 1}, {3, 3, 1, 1}, {1, 1}, {1, 1}, {Pad{}, Pad{}});
   EXPECT_FALSE(big.ok());
   EXPECT_NE(big.error.find("does not fit"), std::string::npos);
-  ShapeResult chans = conv2d({1, 8, 8, 3}, {3, 3, 1, 1}, {1, 1}, {1, 1},
-                             {Pad{}, Pad{}});
+  ShapeResult chans =
+      conv2d({1, 8, 8, 3}, {3, 3, 1, 1}, {1, 1}, {1, 1}, {Pad{}, Pad{}});
   EXPECT_FALSE(chans.ok());
   EXPECT_NE(chans.error.find("3 channels"), std::string::npos);
 }

@@ -21,10 +21,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Codegen/Aot.h"
-#include "kiln/Driver/Driver.h"
 #include "kiln/Codegen/HalideLowering.h"
 #include "kiln/Codegen/Passes.h"
 #include "kiln/Codegen/ScheduleApply.h"
+#include "kiln/Driver/Driver.h"
 #include "kiln/Frontend/Parser.h"
 #include "kiln/Frontend/Sema.h"
 #include "kiln/Frontend/Specs.h"

@@ -74,8 +74,8 @@ TrainStepVerdict interp::judge(const std::vector<ParamGradientReport> &reports,
     std::snprintf(share, sizeof(share), "%g", maxKinkFraction);
     verdict.reasons += std::to_string(verdict.kinks) + " of " +
                        std::to_string(verdict.checked) +
-                       " elements are at kinks, more than the share " +
-                       share + " allowed\n";
+                       " elements are at kinks, more than the share " + share +
+                       " allowed\n";
   }
   verdict.passed = verdict.reasons.empty();
   return verdict;

@@ -90,8 +90,8 @@ GradCheckReport checkGradient(const Objective<T> &objective, const Tensor<T> &x,
     return f;
   };
   auto notFinite = [&](int64_t i) {
-    report.error = "objective is not finite when element " +
-                   std::to_string(i) + " is perturbed";
+    report.error = "objective is not finite when element " + std::to_string(i) +
+                   " is perturbed";
   };
 
   std::vector<double> numeric, fPlus, fMinus;

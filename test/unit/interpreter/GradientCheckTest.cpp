@@ -276,9 +276,8 @@ ParamGradientReport reportOf(const std::string &name, int64_t checked,
 // Tests the verdict on a whole check: a disagreeing element, a parameter
 // checked only at kinks and too many kinks each fail it.
 TEST(TrainStepGradients, Judge) {
-  TrainStepVerdict v =
-      judge({reportOf("a", 10, 1, 1e-8), reportOf("b", 10, 0, 2e-7)}, 1e-6,
-            0.1);
+  TrainStepVerdict v = judge(
+      {reportOf("a", 10, 1, 1e-8), reportOf("b", 10, 0, 2e-7)}, 1e-6, 0.1);
   EXPECT_TRUE(v.passed) << v.reasons;
   EXPECT_EQ(v.checked, 20);
   EXPECT_EQ(v.kinks, 1);
@@ -295,9 +294,8 @@ TEST(TrainStepGradients, Judge) {
 
   v = judge({reportOf("a", 10, 3, 1e-8)}, 1e-6, 0.2);
   EXPECT_FALSE(v.passed);
-  EXPECT_EQ(v.reasons,
-            "3 of 10 elements are at kinks, more than the share 0.2 "
-            "allowed\n");
+  EXPECT_EQ(v.reasons, "3 of 10 elements are at kinks, more than the share 0.2 "
+                       "allowed\n");
 }
 
 TEST(TrainStepGradients, Errors) {

@@ -31,9 +31,11 @@ TEST(ReferenceErrors, ShapeRules) {
               "add: lhs and rhs: shapes 2x3 and 3x2 do not match");
   expectError(concat<float>({Tensor<float>({2, 3}), Tensor<float>({3, 3})}, 1),
               "concat: concat inputs 2x3 and 3x3 differ in the batch extent");
-  expectError(softmaxCrossEntropy(Tensor<float>({2, 3}), Tensor<float>({2, 4})),
-              "softmax_cross_entropy: labels have shape 2x4 but the logits 2x3");
-  expectError(slice(x, {0, 0, 0}, {6, 5, 3}), "slice [0, 6) does not fit into extent 5");
+  expectError(
+      softmaxCrossEntropy(Tensor<float>({2, 3}), Tensor<float>({2, 4})),
+      "softmax_cross_entropy: labels have shape 2x4 but the logits 2x3");
+  expectError(slice(x, {0, 0, 0}, {6, 5, 3}),
+              "slice [0, 6) does not fit into extent 5");
 }
 
 // Tests that gradient ops check their operands against the forward rule.

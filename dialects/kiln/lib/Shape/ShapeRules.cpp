@@ -67,7 +67,8 @@ ShapeResult conv2d(const Dims &input, const Dims &filter,
   for (int64_t d : filter)
     if (d == kDynamic || d <= 0)
       return ShapeResult::failure("filter extents must be static and positive, "
-                                  "got " + formatDims(filter));
+                                  "got " +
+                                  formatDims(filter));
   if (input[3] != kDynamic && input[3] != filter[2])
     return ShapeResult::failure("input has " + std::to_string(input[3]) +
                                 " channels but the filter expects " +
@@ -75,12 +76,11 @@ ShapeResult conv2d(const Dims &input, const Dims &filter,
   Dims out{input[0], 0, 0, filter[3]};
   for (int axis = 0; axis < 2; ++axis) {
     std::string error;
-    int64_t extent = windowOutputExtent(input[1 + axis], filter[axis],
-                                        strides[axis], dilations[axis],
-                                        pads[axis], error);
+    int64_t extent =
+        windowOutputExtent(input[1 + axis], filter[axis], strides[axis],
+                           dilations[axis], pads[axis], error);
     if (!error.empty())
-      return ShapeResult::failure((axis == 0 ? "height: " : "width: ") +
-                                  error);
+      return ShapeResult::failure((axis == 0 ? "height: " : "width: ") + error);
     out[1 + axis] = extent;
   }
   return ShapeResult::success(out);
@@ -127,8 +127,8 @@ ShapeResult conv1d(const Dims &input, const Dims &filter, int64_t stride,
                                 " channels but the filter expects " +
                                 std::to_string(filter[1]));
   std::string error;
-  int64_t w = windowOutputExtent(input[1], filter[0], stride, dilation, pad,
-                                 error);
+  int64_t w =
+      windowOutputExtent(input[1], filter[0], stride, dilation, pad, error);
   if (!error.empty())
     return ShapeResult::failure("width: " + error);
   return ShapeResult::success({input[0], w, filter[2]});
@@ -144,14 +144,12 @@ ShapeResult pool2d(const Dims &input, std::array<int64_t, 2> window,
     out[1 + axis] = windowOutputExtent(input[1 + axis], window[axis],
                                        strides[axis], 1, pads[axis], error);
     if (!error.empty())
-      return ShapeResult::failure((axis == 0 ? "height: " : "width: ") +
-                                  error);
+      return ShapeResult::failure((axis == 0 ? "height: " : "width: ") + error);
   }
   return ShapeResult::success(out);
 }
 
-ShapeResult pool1d(const Dims &input, int64_t window, int64_t stride,
-                   Pad pad) {
+ShapeResult pool1d(const Dims &input, int64_t window, int64_t stride, Pad pad) {
   if (input.size() != 3)
     return ShapeResult::failure(rankError("input (NWC)", 3, input));
   std::string error;
@@ -171,8 +169,8 @@ ShapeResult globalPool(const Dims &input) {
 
 ShapeResult dense(const Dims &input, const Dims &weights) {
   if (input.size() != 2)
-    return ShapeResult::failure(
-        rankError("input", 2, input) + "; flatten it first");
+    return ShapeResult::failure(rankError("input", 2, input) +
+                                "; flatten it first");
   if (weights.size() != 2 || !staticPositive(weights))
     return ShapeResult::failure("weights must be a static rank-2 shape, got " +
                                 formatDims(weights));
@@ -232,11 +230,10 @@ ShapeResult reshape(const Dims &input, const Dims &target) {
 
 ShapeResult zeroPad(const Dims &input, const std::vector<Pad> &pads) {
   if (input.size() != pads.size() + 2)
-    return ShapeResult::failure("zero padding of " +
-                                std::to_string(pads.size()) +
-                                " spatial axes needs a rank-" +
-                                std::to_string(pads.size() + 2) +
-                                " input, got " + formatDims(input));
+    return ShapeResult::failure(
+        "zero padding of " + std::to_string(pads.size()) +
+        " spatial axes needs a rank-" + std::to_string(pads.size() + 2) +
+        " input, got " + formatDims(input));
   Dims out = input;
   for (size_t i = 0; i < pads.size(); ++i) {
     if (pads[i].before < 0 || pads[i].after < 0)
@@ -272,14 +269,15 @@ ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
     axis += rank;
   if (axis <= 0 || axis >= rank)
     return ShapeResult::failure("concat axis must name a non-batch axis of a "
-                                "rank-" + std::to_string(rank) + " value");
+                                "rank-" +
+                                std::to_string(rank) + " value");
   Dims out = inputs[0];
   for (size_t k = 1; k < inputs.size(); ++k) {
     const Dims &in = inputs[k];
     if (static_cast<int64_t>(in.size()) != rank)
-      return ShapeResult::failure("concat inputs differ in rank: " +
-                                  formatDims(inputs[0]) + " and " +
-                                  formatDims(in));
+      return ShapeResult::failure(
+          "concat inputs differ in rank: " + formatDims(inputs[0]) + " and " +
+          formatDims(in));
     // The batch may be dynamic on one side; any other extent must be equal.
     if (in[0] != kDynamic && out[0] != kDynamic && in[0] != out[0])
       return ShapeResult::failure("concat inputs " + formatDims(inputs[0]) +

@@ -1,10 +1,10 @@
 //===- Augment.h - Random image augmentation (Keras-like) -------*- C++ -*-===//
 //
-// Random horizontal and vertical flips, rotations, zooms and shifts of NHWC images, after
-// Keras' ImageDataGenerator: one affine map per image from output to input
-// coordinates about the image centre (rotation . shift . zoom), bilinear
-// sampling, and points outside the input filled from the nearest edge pixel
-// or with a constant. The flips are applied last, as Keras applies them.
+// Random horizontal and vertical flips, rotations, zooms and shifts of NHWC
+// images, after Keras' ImageDataGenerator: one affine map per image from output
+// to input coordinates about the image centre (rotation . shift . zoom),
+// bilinear sampling, and points outside the input filled from the nearest edge
+// pixel or with a constant. The flips are applied last, as Keras applies them.
 //
 // Each image's parameters are drawn from Philox at (seed, epoch, the
 // sample's index in its data set), so they do not depend on the shuffle or

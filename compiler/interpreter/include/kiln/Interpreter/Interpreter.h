@@ -127,9 +127,10 @@ template <typename T> class Reevaluator {
 public:
   /// Runs `name` on `inputs` (checked against its signature) for its
   /// results numbered `wanted`, keeping the values they depend on.
-  static ref::Result<Reevaluator>
-  create(const Interpreter &interpreter, llvm::StringRef name,
-         std::vector<RuntimeValue<T>> inputs, std::vector<unsigned> wanted);
+  static ref::Result<Reevaluator> create(const Interpreter &interpreter,
+                                         llvm::StringRef name,
+                                         std::vector<RuntimeValue<T>> inputs,
+                                         std::vector<unsigned> wanted);
 
   /// The wanted results on the original inputs, in the order asked for.
   const std::vector<RuntimeValue<T>> &originalResults() const {
