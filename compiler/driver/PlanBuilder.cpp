@@ -12,6 +12,7 @@
 
 #include "kiln/Frontend/Network.h"
 #include "kiln/Transforms/Signature.h"
+#include "kiln/runtime/Augment.h"
 #include "kiln/runtime/EarlyStopping.h"
 #include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Plan.h"
@@ -482,14 +483,34 @@ writeTraining(flatbuffers::FlatBufferBuilder &fbb, ModuleOp module) {
     if (copies < 0)
       return module.emitError() << attr::kTraining << ": " << training::kCopies
                                 << " must not be negative";
-    // The language has one shift for both directions and Keras' default
-    // fill (nearest); the plan keeps the runtime's full set.
+    // Names the runtime does not know are refused here, not at run time.
+    std::string fillName = text(*a, training::kFill);
+    std::string interpolationName = text(*a, training::kInterpolation);
+    std::optional<rt::FillMode> fill =
+        rt::parseFillMode(fillName.empty() ? "nearest" : fillName);
+    std::optional<rt::Interpolation> interpolation = rt::parseInterpolation(
+        interpolationName.empty() ? "bilinear" : interpolationName);
+    if (!fill)
+      return module.emitError() << attr::kTraining << ": unknown augmentation "
+                                << training::kFill << " '" << fillName << "'";
+    if (!interpolation)
+      return module.emitError()
+             << attr::kTraining << ": unknown augmentation "
+             << training::kInterpolation << " '" << interpolationName << "'";
+    // The language has one shift for both directions; the plan keeps the
+    // runtime's full set.
     double shift = num(*a, training::kShift, 0);
     augmentation = fb::CreateAugmentation(
         fbb, flag(*a, training::kHorizontalFlip, false),
         num(*a, training::kRotation, 0), num(*a, training::kZoom, 0), shift,
-        shift, fb::FillKind::Nearest, 0.0f, fbb.CreateVector(classes),
-        int(copies), flag(*a, training::kVerticalFlip, false));
+        shift,
+        *fill == rt::FillMode::Constant ? fb::FillKind::Constant
+                                        : fb::FillKind::Nearest,
+        float(num(*a, training::kFillValue, 0)), fbb.CreateVector(classes),
+        int(copies), flag(*a, training::kVerticalFlip, false),
+        *interpolation == rt::Interpolation::Nearest
+            ? fb::InterpolationKind::Nearest
+            : fb::InterpolationKind::Bilinear);
   }
 
   flatbuffers::Offset<fb::DataSource> data;

@@ -106,7 +106,23 @@ AugmentParams drawAugmentParams(const AugmentConfig &config, int height,
                   kEpochStream);
 }
 
-void applyAugment(const AugmentParams &params, FillMode fill, float fillValue,
+std::optional<FillMode> parseFillMode(const std::string &name) {
+  if (name == "nearest")
+    return FillMode::Nearest;
+  if (name == "constant")
+    return FillMode::Constant;
+  return std::nullopt;
+}
+
+std::optional<Interpolation> parseInterpolation(const std::string &name) {
+  if (name == "bilinear")
+    return Interpolation::Bilinear;
+  if (name == "nearest")
+    return Interpolation::Nearest;
+  return std::nullopt;
+}
+
+void applyAugment(const AugmentParams &params, const AugmentConfig &config,
                   const float *in, int height, int width, int channels,
                   float *out) {
   size_t rowSize = size_t(width) * channels;
@@ -129,14 +145,20 @@ void applyAugment(const AugmentParams &params, FillMode fill, float fillValue,
         bool outside = sx < -kEdgeTolerance ||
                        sx > width - 1 + kEdgeTolerance ||
                        sy < -kEdgeTolerance || sy > height - 1 + kEdgeTolerance;
-        if (outside && fill == FillMode::Constant) {
-          std::fill_n(o, channels, fillValue);
+        if (outside && config.fill == FillMode::Constant) {
+          std::fill_n(o, channels, config.fillValue);
           continue;
         }
         // Nearest fill clamps the sample point onto the image, which with
         // bilinear sampling repeats the edge pixels outward.
         sx = std::clamp(sx, 0.0, double(width - 1));
         sy = std::clamp(sy, 0.0, double(height - 1));
+        if (config.interpolation == Interpolation::Nearest) {
+          const float *p = in + size_t(std::lround(sy)) * rowSize +
+                           size_t(std::lround(sx)) * channels;
+          std::copy_n(p, channels, o);
+          continue;
+        }
         int x0 = static_cast<int>(std::floor(sx));
         int y0 = static_cast<int>(std::floor(sy));
         int x1 = std::min(x0 + 1, width - 1);
@@ -187,8 +209,7 @@ void Augmenter::augmentBatch(float *images, const int32_t *labels,
     if (p.isIdentity())
       continue;
     float *image = images + size_t(i) * size;
-    applyAugment(p, cfg.fill, cfg.fillValue, image, height, width, channels,
-                 scratch.data());
+    applyAugment(p, cfg, image, height, width, channels, scratch.data());
     std::memcpy(image, scratch.data(), size * sizeof(float));
   }
 }
@@ -217,8 +238,8 @@ Status addAugmentedCopies(Dataset &data, const AugmentConfig &config,
     for (uint32_t src : chosen) {
       AugmentParams p = drawFrom(config, data.height, data.width, seed,
                                  uint64_t(copy), src, kCopyStream);
-      applyAugment(p, config.fill, config.fillValue, data.image(src),
-                   data.height, data.width, data.channels, data.image(next++));
+      applyAugment(p, config, data.image(src), data.height, data.width,
+                   data.channels, data.image(next++));
       data.labels.push_back(data.labels[src]);
     }
   }

@@ -170,6 +170,9 @@ Status Trainer::configure() {
     augment.fill = a->fill() == fb::FillKind::Constant ? FillMode::Constant
                                                        : FillMode::Nearest;
     augment.fillValue = a->fill_value();
+    augment.interpolation = a->interpolation() == fb::InterpolationKind::Nearest
+                                ? Interpolation::Nearest
+                                : Interpolation::Bilinear;
     if (a->classes())
       augment.classes.assign(a->classes()->begin(), a->classes()->end());
     if (Status s = validateAugmentConfig(augment); !s)

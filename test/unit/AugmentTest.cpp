@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cmath>
 
 using namespace kiln::rt;
@@ -24,14 +26,17 @@ float at(const std::vector<float> &img, int width, int channels, int y, int x,
   return img[(size_t(y) * width + x) * channels + c];
 }
 
-std::vector<float> transformed(const AugmentParams &p,
-                               const std::vector<float> &in, int height,
-                               int width, int channels,
-                               FillMode fill = FillMode::Nearest,
-                               float fillValue = 0) {
+std::vector<float>
+transformed(const AugmentParams &p, const std::vector<float> &in, int height,
+            int width, int channels, FillMode fill = FillMode::Nearest,
+            float fillValue = 0,
+            Interpolation interpolation = Interpolation::Bilinear) {
   std::vector<float> out(in.size(), -1.0f);
-  applyAugment(p, fill, fillValue, in.data(), height, width, channels,
-               out.data());
+  AugmentConfig config;
+  config.fill = fill;
+  config.fillValue = fillValue;
+  config.interpolation = interpolation;
+  applyAugment(p, config, in.data(), height, width, channels, out.data());
   return out;
 }
 
@@ -75,6 +80,55 @@ TEST(Augment, VerticalFlipIsExactMirror) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       ASSERT_EQ(at(both, w, c, y, x, 1), at(in, w, c, h - 1 - y, w - 1 - x, 1));
+}
+
+// Tests nearest sampling (torchvision's default): every output pixel is one
+// of the input's, a quarter turn of a square image is an exact transpose
+// mirror, a small rotation still moves pixels, and constant fill writes the
+// fill value outside the image.
+TEST(Augment, NearestInterpolationCopiesPixels) {
+  const int h = 6, w = 6, c = 2;
+  std::vector<float> in = distinctImage(h, w, c);
+  AugmentParams quarter;
+  quarter.rotationDegrees = 90;
+  std::vector<float> out = transformed(quarter, in, h, w, c, FillMode::Nearest,
+                                       0, Interpolation::Nearest);
+  // Counter-clockwise as displayed: output (y, x) shows input (x, w-1-y).
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int ch = 0; ch < c; ++ch)
+        ASSERT_EQ(at(out, w, c, y, x, ch), at(in, w, c, x, w - 1 - y, ch))
+            << y << "," << x;
+  AugmentParams small;
+  small.rotationDegrees = 10;
+  small.shiftX = 1.5;
+  std::vector<float> moved = transformed(small, in, h, w, c, FillMode::Constant,
+                                         -7.0f, Interpolation::Nearest);
+  std::set<float> inputs(in.begin(), in.end());
+  int fills = 0;
+  for (float v : moved) {
+    fills += v == -7.0f;
+    ASSERT_TRUE(v == -7.0f || inputs.count(v)) << v;
+  }
+  EXPECT_GT(fills, 0);
+  EXPECT_NE(moved, in);
+  // Bilinear sampling of the same transform blends pixels.
+  std::vector<float> blended =
+      transformed(small, in, h, w, c, FillMode::Constant, -7.0f);
+  int blends = 0;
+  for (float v : blended)
+    blends += v != -7.0f && !inputs.count(v);
+  EXPECT_GT(blends, 0);
+}
+
+// Tests the names the model language and the plan use.
+TEST(Augment, FillAndInterpolationNames) {
+  EXPECT_EQ(parseFillMode("nearest"), FillMode::Nearest);
+  EXPECT_EQ(parseFillMode("constant"), FillMode::Constant);
+  EXPECT_FALSE(parseFillMode("reflect"));
+  EXPECT_EQ(parseInterpolation("bilinear"), Interpolation::Bilinear);
+  EXPECT_EQ(parseInterpolation("nearest"), Interpolation::Nearest);
+  EXPECT_FALSE(parseInterpolation("bicubic"));
 }
 
 // Tests that zero rotation, unit zoom and zero shift are the identity, even

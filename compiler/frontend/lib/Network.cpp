@@ -345,6 +345,11 @@ void printSummary(const Network &net, const SourceManager &sources,
       os << " vertical flip,";
     os << " rotation " << formatNumber(a.rotation) << " deg, zoom "
        << formatNumber(a.zoom) << ", shift " << formatNumber(a.shift);
+    // Keras' sampling and fill go without saying; others are named.
+    if (a.interpolation != "bilinear")
+      os << ", " << a.interpolation << " sampling";
+    if (a.fill == "constant")
+      os << ", fill " << formatNumber(a.fillValue);
     if (!a.classes.empty()) {
       os << "; classes";
       for (int64_t c : a.classes)
@@ -469,8 +474,9 @@ void printNetwork(const Network &net, std::ostream &os) {
        << " vertical_flip=" << (a.verticalFlip ? "true" : "false")
        << " rotation=" << formatNumber(a.rotation)
        << " zoom=" << formatNumber(a.zoom) << " shift=" << formatNumber(a.shift)
-       << " classes=[" << joinInts(a.classes, ",") << "] copies=" << a.copies
-       << "\n";
+       << " interpolation=" << a.interpolation << " fill=" << a.fill
+       << " fill_value=" << formatNumber(a.fillValue) << " classes=["
+       << joinInts(a.classes, ",") << "] copies=" << a.copies << "\n";
   }
   const Dataset &d = net.data;
   os << "data " << getDatasetKindName(d.kind) << " train_images=\""

@@ -334,6 +334,8 @@ void writeTraining(JsonOut &j, const Training &t) {
   j.key("vertical_flip").boolean(a.verticalFlip);
   j.key("rotation").num(a.rotation).key("zoom").num(a.zoom);
   j.key("shift").num(a.shift);
+  j.key("interpolation").str(a.interpolation);
+  j.key("fill").str(a.fill).key("fill_value").num(a.fillValue);
   // Class indices after selection, as in the Network.
   j.key("classes").dims(a.classes);
   j.key("copies").integer(a.copies);

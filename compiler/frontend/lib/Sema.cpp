@@ -1537,6 +1537,9 @@ void Sema::resolveTrain(const ast::Stmt *block) {
     g.rotation = a.get("rotation").floatValue;
     g.zoom = a.get("zoom").floatValue;
     g.shift = a.get("shift").floatValue;
+    g.interpolation = a.get("interpolation").text;
+    g.fill = a.get("fill").text;
+    g.fillValue = a.get("fill_value").floatValue;
     g.copies = a.get("copies").intValue;
     const OptionValue &classes = a.get("classes");
     for (size_t i = 0; i < classes.strings.size(); ++i) {

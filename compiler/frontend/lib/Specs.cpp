@@ -330,6 +330,17 @@ Tables::Tables() {
            .atLeast(0)
            .below(1)
            .def("0"),
+       Opt("interpolation", Word,
+           "sampling of transformed images (bilinear: Keras; nearest: "
+           "torchvision)")
+           .words({"bilinear", "nearest"})
+           .def("bilinear"),
+       Opt("fill", Word,
+           "pixels from outside the image: the nearest edge pixel (Keras) or "
+           "fill_value (torchvision, 0)")
+           .words({"nearest", "constant"})
+           .def("nearest"),
+       Opt("fill_value", Float, "the value of fill = constant").def("0"),
        Opt("classes", StringList, "augment only these classes").optional(),
        Opt("copies", Int,
            "0: transform in place each epoch; n: add n augmented copies")

@@ -174,6 +174,9 @@ DictionaryAttr Generator::trainingAttr() {
             named(training::kRotation, f32(a.rotation)),
             named(training::kZoom, f32(a.zoom)),
             named(training::kShift, f32(a.shift)),
+            named(training::kInterpolation, b.getStringAttr(a.interpolation)),
+            named(training::kFill, b.getStringAttr(a.fill)),
+            named(training::kFillValue, f32(a.fillValue)),
             named(training::kClasses, b.getDenseI64ArrayAttr(a.classes)),
             named(training::kCopies, i64(a.copies))})));
 

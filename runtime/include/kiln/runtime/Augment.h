@@ -21,6 +21,8 @@
 #include "kiln/runtime/Status.h"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace kiln {
@@ -33,6 +35,20 @@ enum class FillMode {
   /// A constant value (`fillValue`).
   Constant,
 };
+
+/// How a transformed image is sampled.
+enum class Interpolation {
+  /// The four nearest pixels, weighted (Keras).
+  Bilinear,
+  /// The nearest pixel (torchvision's default), so every value is an input
+  /// value.
+  Nearest,
+};
+
+/// The model language's names of fill modes ("nearest", "constant") and
+/// interpolations ("bilinear", "nearest"); std::nullopt for others.
+std::optional<FillMode> parseFillMode(const std::string &name);
+std::optional<Interpolation> parseInterpolation(const std::string &name);
 
 /// What to augment and by how much; Keras' ImageDataGenerator arguments.
 struct AugmentConfig {
@@ -54,6 +70,7 @@ struct AugmentConfig {
   FillMode fill = FillMode::Nearest;
   /// The value of FillMode::Constant (cval).
   float fillValue = 0;
+  Interpolation interpolation = Interpolation::Bilinear;
   /// Only samples of these classes are augmented; empty means every class.
   std::vector<int32_t> classes;
 
@@ -94,8 +111,9 @@ AugmentParams drawAugmentParams(const AugmentConfig &config, int height,
                                 uint32_t sampleIndex);
 
 /// Writes the transformed `in` (height x width x channels) into `out`, a
-/// distinct buffer of the same size owned by the caller.
-void applyAugment(const AugmentParams &params, FillMode fill, float fillValue,
+/// distinct buffer of the same size owned by the caller, sampled and filled
+/// as `config` says.
+void applyAugment(const AugmentParams &params, const AugmentConfig &config,
                   const float *in, int height, int width, int channels,
                   float *out);
 

@@ -281,6 +281,13 @@ struct Augmentation {
   double zoom = 0;
   /// Maximum shift as a fraction of height and width.
   double shift = 0;
+  /// How transformed images are sampled: "bilinear" (Keras) or "nearest"
+  /// (torchvision's default).
+  std::string interpolation = "bilinear";
+  /// What pixels sampled from outside the image take: "nearest" (the edge
+  /// pixel, Keras' default) or "constant" (`fillValue`; torchvision fills 0).
+  std::string fill = "nearest";
+  double fillValue = 0;
   /// Class indices (after selection) to augment; empty: all classes.
   std::vector<int64_t> classes;
   int64_t copies = 0;

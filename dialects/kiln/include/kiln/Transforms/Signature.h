@@ -108,12 +108,16 @@ inline constexpr llvm::StringLiteral kPatience = "patience";
 inline constexpr llvm::StringLiteral kMinDelta = "min_delta";
 inline constexpr llvm::StringLiteral kRestoreBest = "restore_best";
 /// augmentation: enabled, horizontal_flip, vertical_flip, rotation
-/// (degrees), zoom, shift, classes (class indices, empty: all), copies.
+/// (degrees), zoom, shift, interpolation (bilinear, nearest), fill (nearest,
+/// constant), fill_value, classes (class indices, empty: all), copies.
 inline constexpr llvm::StringLiteral kHorizontalFlip = "horizontal_flip";
 inline constexpr llvm::StringLiteral kVerticalFlip = "vertical_flip";
 inline constexpr llvm::StringLiteral kRotation = "rotation";
 inline constexpr llvm::StringLiteral kZoom = "zoom";
 inline constexpr llvm::StringLiteral kShift = "shift";
+inline constexpr llvm::StringLiteral kInterpolation = "interpolation";
+inline constexpr llvm::StringLiteral kFill = "fill";
+inline constexpr llvm::StringLiteral kFillValue = "fill_value";
 inline constexpr llvm::StringLiteral kClasses = "classes";
 inline constexpr llvm::StringLiteral kCopies = "copies";
 /// data: kind (fashion_mnist, idx), train_images, train_labels,
