@@ -12,6 +12,9 @@ packages=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   libhalide14-0-dev flatbuffers-compiler libflatbuffers-dev
   cmake ninja-build ccache g++
+  # Style: the test suite checks every C++ file against .clang-format with
+  # the clang-format of our LLVM.
+  clang-format-19
   # Runtime: compressed data, PNG images; unit tests.
   zlib1g-dev libpng-dev libgtest-dev
   # Fuzzing the parser (clang's libFuzzer matching LLVM 19).

@@ -74,10 +74,9 @@ std::string codegen::loweredStmt(HalideKernel &kernel,
   std::string text;
   try {
     Halide::Pipeline pipeline(kernel.outputs);
-    pipeline.compile_to_lowered_stmt(path, kernel.arguments(),
-                                     Halide::StmtOutputFormat::Text,
-                                     target.with_feature(
-                                         Halide::Target::NoRuntime));
+    pipeline.compile_to_lowered_stmt(
+        path, kernel.arguments(), Halide::StmtOutputFormat::Text,
+        target.with_feature(Halide::Target::NoRuntime));
     std::ifstream in(path);
     text.assign(std::istreambuf_iterator<char>(in), {});
   } catch (const Halide::Error &e) {

@@ -110,17 +110,21 @@ Expr erfApprox(Expr x) {
   Expr s = Halide::select(x < 0, -1.0f, 1.0f);
   Expr a = Halide::abs(x);
   Expr t = 1.0f / (1.0f + 0.3275911f * a);
-  Expr poly = t * (0.254829592f +
-                   t * (-0.284496736f +
-                        t * (1.421413741f +
-                             t * (-1.453152027f + t * 1.061405429f))));
+  Expr poly =
+      t * (0.254829592f +
+           t * (-0.284496736f +
+                t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
   return s * (1.0f - poly * Halide::exp(-a * a));
 }
 
 /// Unsigned constants (Halide's Expr has no unambiguous unsigned
 /// constructor).
-Expr u32(uint32_t v) { return Halide::Internal::make_const(Halide::UInt(32), v); }
-Expr u64(uint64_t v) { return Halide::Internal::make_const(Halide::UInt(64), v); }
+Expr u32(uint32_t v) {
+  return Halide::Internal::make_const(Halide::UInt(32), v);
+}
+Expr u64(uint64_t v) {
+  return Halide::Internal::make_const(Halide::UInt(64), v);
+}
 
 /// Philox-4x32-10 as Halide expressions: the same rounds as
 /// kiln::rng::philox4x32 (runtime/include/kiln/runtime/CounterRng.h), which
@@ -203,16 +207,15 @@ private:
 
   LogicalResult lowerConv(Operation *op, Value input, Value filter,
                           const Window &w);
-  LogicalResult lowerConvGradInput(Operation *op, Value gradOut,
-                                   Value filter, const Window &w);
+  LogicalResult lowerConvGradInput(Operation *op, Value gradOut, Value filter,
+                                   const Window &w);
   LogicalResult lowerConvGradFilter(Operation *op, Value input, Value gradOut,
                                     const Window &w);
   LogicalResult lowerPool(Operation *op, Value input, const Window &w,
                           bool isMax);
   LogicalResult lowerMaxPoolGrad(Operation *op, Value gradOut, Value input,
                                  const Window &w);
-  LogicalResult lowerAvgPoolGrad(Operation *op, Value gradOut,
-                                 const Window &w);
+  LogicalResult lowerAvgPoolGrad(Operation *op, Value gradOut, const Window &w);
   LogicalResult lowerElementwise(Operation *op);
   LogicalResult lowerOp(Operation *op);
 
@@ -235,16 +238,16 @@ FailureOr<Expr> Lowering::batchExtent(Operation *op) {
   for (KernelArg &arg : kernel.args)
     if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty() &&
         arg.shape[0] < 0)
-      return Expr(arg.image.dim(static_cast<int>(arg.shape.size()) - 1)
-                      .extent());
+      return Expr(
+          arg.image.dim(static_cast<int>(arg.shape.size()) - 1).extent());
   for (KernelArg &arg : kernel.args)
     if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty())
       return Expr(asInt(arg.shape[0]));
   return op->emitError("kernel has no tensor argument to take the batch from");
 }
 
-FailureOr<Lowering::ChannelReduction>
-Lowering::channelReduction(Operation *op, Type type) {
+FailureOr<Lowering::ChannelReduction> Lowering::channelReduction(Operation *op,
+                                                                 Type type) {
   FailureOr<Expr> batch = batchExtent(op);
   if (failed(batch))
     return failure();
@@ -282,7 +285,8 @@ Func Lowering::padSpatial(Func in, int64_t channels, const Window &w) {
   for (int i = 0; i < w.spatial; ++i)
     bounds.push_back({0, w.inExtent[i]});
   bounds.push_back({Expr(), Expr()});
-  Func bounded = Halide::BoundaryConditions::constant_exterior(in, 0.0f, bounds);
+  Func bounded =
+      Halide::BoundaryConditions::constant_exterior(in, 0.0f, bounds);
   std::vector<Var> v = makeVars(w.spatial + 2);
   std::vector<Expr> at = asExprs(v);
   for (int i = 0; i < w.spatial; ++i)
@@ -302,7 +306,8 @@ Expr Lowering::flatIndex(const std::vector<Var> &vars,
 
 LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
                                   const Window &w) {
-  int64_t inChannels = cast<RankedTensorType>(input.getType()).getShape().back();
+  int64_t inChannels =
+      cast<RankedTensorType>(input.getType()).getShape().back();
   Func unpadded = get(input);
   Func in = padSpatial(unpadded, inChannels, w);
   Func weights = get(filter);
@@ -325,8 +330,8 @@ LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
   conv(v) = 0.0f;
   conv(v) += weights(filterAt) * in(inAt);
   set(op->getResult(0), conv);
-  addAnchor(op, AnchorKind::Conv, conv, r, in,
-                            in.name() != unpadded.name(), weights, false);
+  addAnchor(op, AnchorKind::Conv, conv, r, in, in.name() != unpadded.name(),
+            weights, false);
   return success();
 }
 
@@ -348,7 +353,7 @@ LogicalResult Lowering::lowerConvGradInput(Operation *op, Value gradOut,
     gBounds.push_back({0, w.outExtent[i]});
   gBounds.push_back({Expr(), Expr()});
   Func g = Halide::BoundaryConditions::constant_exterior(get(gradOut), 0.0f,
-                                                        gBounds);
+                                                         gBounds);
   std::vector<Var> v = makeVars(w.spatial + 2);
   Halide::Region dom = {{0, asInt(outChannels)}};
   for (int i = 0; i < w.spatial; ++i)
@@ -383,7 +388,8 @@ LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
   FailureOr<Expr> batch = batchExtent(op);
   if (failed(batch))
     return failure();
-  int64_t inChannels = cast<RankedTensorType>(input.getType()).getShape().back();
+  int64_t inChannels =
+      cast<RankedTensorType>(input.getType()).getShape().back();
   Func unpadded = get(input);
   Func in = padSpatial(unpadded, inChannels, w);
   Func g = get(gradOut);
@@ -552,8 +558,8 @@ LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
   }
   gAt.push_back(v.back());
   Func grad("max_pool_grad");
-  grad(v) = Halide::sum(
-      Halide::select(valid && argIdx(gAt) == flatK, g(gAt), 0.0f));
+  grad(v) =
+      Halide::sum(Halide::select(valid && argIdx(gAt) == flatK, g(gAt), 0.0f));
   set(op->getResult(0), grad);
   return success();
 }
@@ -608,17 +614,18 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       // --- convolutions, windows ---------------------------------------
       .Case([&](Conv2DOp o) {
-        return lowerConv(o, o.getInput(), o.getFilter(),
-                         makeWindow(cast<RankedTensorType>(
-                                        o.getFilter().getType())
-                                        .getShape()
-                                        .take_front(2),
-                                    o.getStrides(), o.getDilations(),
-                                    o.getPadding(), spatialOf(o.getInput().getType()),
-                                    spatialOf(o.getType())));
+        return lowerConv(
+            o, o.getInput(), o.getFilter(),
+            makeWindow(cast<RankedTensorType>(o.getFilter().getType())
+                           .getShape()
+                           .take_front(2),
+                       o.getStrides(), o.getDilations(), o.getPadding(),
+                       spatialOf(o.getInput().getType()),
+                       spatialOf(o.getType())));
       })
       .Case([&](Conv1DOp o) {
-        int64_t k = cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
+        int64_t k =
+            cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
         return lowerConv(o, o.getInput(), o.getFilter(),
                          makeWindow({k}, {int64_t(o.getStride())},
                                     {int64_t(o.getDilation())}, o.getPadding(),
@@ -636,7 +643,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                        spatialOf(o.getGradOut().getType())));
       })
       .Case([&](Conv1DGradInputOp o) {
-        int64_t k = cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
+        int64_t k =
+            cast<RankedTensorType>(o.getFilter().getType()).getDimSize(0);
         return lowerConvGradInput(
             o, o.getGradOut(), o.getFilter(),
             makeWindow({k}, {int64_t(o.getStride())},
@@ -668,13 +676,12 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                          isa<MaxPool2DOp>(o.getOperation()));
       })
       .Case<MaxPool1DOp, AvgPool1DOp>([&](auto o) {
-        return lowerPool(o, o.getInput(),
-                         makeWindow({int64_t(o.getWindow())},
-                                    {int64_t(o.getStride())}, {},
-                                    o.getPadding(),
-                                    spatialOf(o.getInput().getType()),
-                                    spatialOf(o.getType())),
-                         isa<MaxPool1DOp>(o.getOperation()));
+        return lowerPool(
+            o, o.getInput(),
+            makeWindow({int64_t(o.getWindow())}, {int64_t(o.getStride())}, {},
+                       o.getPadding(), spatialOf(o.getInput().getType()),
+                       spatialOf(o.getType())),
+            isa<MaxPool1DOp>(o.getOperation()));
       })
       .Case([&](MaxPool2DGradOp o) {
         return lowerMaxPoolGrad(
@@ -705,20 +712,21 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       // --- dense ----------------------------------------------------------
       .Case([&](DenseOp o) {
-        int64_t k = cast<RankedTensorType>(o.getWeights().getType()).getDimSize(0);
+        int64_t k =
+            cast<RankedTensorType>(o.getWeights().getType()).getDimSize(0);
         Var m("c"), n("x");
         RDom r(0, asInt(k), "r");
         Func dense("dense");
         dense(m, n) = 0.0f;
         dense(m, n) += get(o.getWeights())(m, r) * get(o.getInput())(r, n);
         set(o.getOutput(), dense);
-        addAnchor(op, AnchorKind::Conv, dense, r,
-                                  get(o.getInput()), false,
-                                  get(o.getWeights()), false);
+        addAnchor(op, AnchorKind::Conv, dense, r, get(o.getInput()), false,
+                  get(o.getWeights()), false);
         return success();
       })
       .Case([&](DenseGradInputOp o) {
-        int64_t m = cast<RankedTensorType>(o.getWeights().getType()).getDimSize(1);
+        int64_t m =
+            cast<RankedTensorType>(o.getWeights().getType()).getDimSize(1);
         Var k("c"), n("x");
         Func wt("weights_t");
         wt(k, Var("m")) = get(o.getWeights())(Var("m"), k);
@@ -727,8 +735,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         grad(k, n) = 0.0f;
         grad(k, n) += wt(k, r) * get(o.getGradOut())(r, n);
         set(o.getGradIn(), grad);
-        addAnchor(op, AnchorKind::Conv, grad, r,
-                                  get(o.getGradOut()), false, wt, true);
+        addAnchor(op, AnchorKind::Conv, grad, r, get(o.getGradOut()), false, wt,
+                  true);
         return success();
       })
       .Case([&](DenseGradWeightsOp o) {
@@ -741,9 +749,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         grad(m, k) = 0.0f;
         grad(m, k) += get(o.getGradOut())(m, r) * get(o.getInput())(k, r);
         set(o.getGradWeights(), grad);
-        addAnchor(op, AnchorKind::BatchReduction, grad, r,
-                                  get(o.getInput()), false,
-                                  get(o.getGradOut()), false);
+        addAnchor(op, AnchorKind::BatchReduction, grad, r, get(o.getInput()),
+                  false, get(o.getGradOut()), false);
         return success();
       })
       .Case([&](BiasAddOp o) {
@@ -776,9 +783,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Func mean("bn_mean"), var("bn_var");
         mean(c) = channelSum("bn_sum", c, *red, channels, x(xAt))(c) / countF;
         Expr centered = x(xAt) - mean(c);
-        var(c) = channelSum("bn_sqsum", c, *red, channels,
-                            centered * centered)(c) /
-                 countF;
+        var(c) =
+            channelSum("bn_sqsum", c, *red, channels, centered * centered)(c) /
+            countF;
         kernel.reductions.push_back(mean);
         kernel.reductions.push_back(var);
         std::vector<Var> v = outVars();
@@ -872,9 +879,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         return def("dropout", v, at(0, v) * maskF(v), 0);
       })
       // --- shape ops ----------------------------------------------------
-      .Case([&](FlattenOp o) {
-        return lowerElementwise(o);
-      })
+      .Case([&](FlattenOp o) { return lowerElementwise(o); })
       .Case([&](ReshapeOp o) { return lowerElementwise(o); })
       .Case([&](ZeroPadOp o) {
         std::vector<Var> v = outVars();
@@ -891,7 +896,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
           inAt[1 + i] = Halide::clamp(p, 0, asInt(e[1 + i]) - 1);
         }
         return def("zero_pad", v,
-                    Halide::select(inside, get(o.getInput())(inAt), 0.0f));
+                   Halide::select(inside, get(o.getInput())(inAt), 0.0f));
       })
       .Case([&](SliceOp o) {
         std::vector<Var> v = outVars();
@@ -912,7 +917,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         int64_t start = 0;
         std::vector<std::pair<Expr, Expr>> pieces;
         for (Value in : o.getInputs()) {
-          int64_t extent = cast<RankedTensorType>(in.getType()).getDimSize(axis);
+          int64_t extent =
+              cast<RankedTensorType>(in.getType()).getDimSize(axis);
           std::vector<Expr> inAt = asExprs(v);
           inAt[d] = Halide::clamp(v[d] - asInt(start), 0, asInt(extent) - 1);
           pieces.push_back({v[d] < asInt(start + extent), get(in)(inAt)});
@@ -928,13 +934,15 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         FailureOr<Expr> batch = batchExtent(o);
         if (failed(batch))
           return failure();
-        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        int64_t m =
+            cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
         Func logits = get(o.getLogits()), labels = get(o.getLabels());
         Var n("n");
         RDom j(0, asInt(m), "j");
         Func mx("lse_max"), lse("lse");
         mx(n) = Halide::maximum(logits(j, n));
-        lse(n) = mx(n) + Halide::log(Halide::sum(Halide::exp(logits(j, n) - mx(n))));
+        lse(n) =
+            mx(n) + Halide::log(Halide::sum(Halide::exp(logits(j, n) - mx(n))));
         Func rowLoss("row_loss");
         rowLoss(n) = Halide::sum(labels(j, n) * (lse(n) - logits(j, n)));
         kernel.reductions.push_back(rowLoss);
@@ -948,7 +956,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         FailureOr<Expr> batch = batchExtent(o);
         if (failed(batch))
           return failure();
-        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        int64_t m =
+            cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
         Func logits = get(o.getLogits()), labels = get(o.getLabels());
         Var n("n");
         RDom j(0, asInt(m), "j");
@@ -967,7 +976,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         FailureOr<Expr> batch = batchExtent(o);
         if (failed(batch))
           return failure();
-        int64_t m = cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
+        int64_t m =
+            cast<RankedTensorType>(o.getLogits().getType()).getDimSize(1);
         Func logits = get(o.getLogits()), labels = get(o.getLabels());
         Var c("c"), n("x");
         RDom j(0, asInt(m), "j");
@@ -975,10 +985,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         mx(n) = Halide::maximum(logits(j, n));
         denom(n) = Halide::sum(Halide::exp(logits(j, n) - mx(n)));
         kernel.reductions.push_back(denom);
-        return def("xent_grad", {c, n},
-                   (Halide::exp(logits(c, n) - mx(n)) / denom(n) -
-                    labels(c, n)) /
-                       Halide::cast<float>(*batch));
+        return def(
+            "xent_grad", {c, n},
+            (Halide::exp(logits(c, n) - mx(n)) / denom(n) - labels(c, n)) /
+                Halide::cast<float>(*batch));
       })
       .Case([&](L2PenaltyOp o) {
         std::vector<int64_t> e = halideExtents(o.getWeights().getType());
@@ -1040,7 +1050,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       // --- optimizer updates -----------------------------------------------
       .Case([&](SgdUpdateOp o) {
         std::vector<Var> v = outVars();
-        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        Expr lr =
+            kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
         float mom = asFloat(o.getMomentum());
         Expr vel = mom * at(2, v) - lr * at(1, v);
         Expr param = o.getNesterov() ? at(0, v) + mom * vel - lr * at(1, v)
@@ -1050,8 +1061,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](AdamUpdateOp o) {
         std::vector<Var> v = outVars();
-        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
-        Expr step = kernel.args[cast<BlockArgument>(o.getStep()).getArgNumber()].i64;
+        Expr lr =
+            kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        Expr step =
+            kernel.args[cast<BlockArgument>(o.getStep()).getArgNumber()].i64;
         float b1 = asFloat(o.getBeta1()), b2 = asFloat(o.getBeta2()),
               eps = asFloat(o.getEpsilon());
         Expr g = at(1, v);
@@ -1070,7 +1083,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       })
       .Case([&](RmsPropUpdateOp o) {
         std::vector<Var> v = outVars();
-        Expr lr = kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
+        Expr lr =
+            kernel.args[cast<BlockArgument>(o.getLr()).getArgNumber()].f32;
         float rho = asFloat(o.getRho()), eps = asFloat(o.getEpsilon());
         Expr g = at(1, v);
         Expr ms = rho * at(2, v) + (1.0f - rho) * g * g;
@@ -1084,8 +1098,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
 void Lowering::addAnchor(Operation *op, AnchorKind kind, Func func, RDom rdom,
                          Func input, bool inputIsComputed, Func weights,
                          bool weightsIsComputed) {
-  Anchor a{kind, func, rdom, input, inputIsComputed, weights,
-           weightsIsComputed};
+  Anchor a{
+      kind, func, rdom, input, inputIsComputed, weights, weightsIsComputed};
   a.shape = toShapeDims(
       cast<RankedTensorType>(op->getResult(0).getType()).getShape());
   kernel.anchors.push_back(a);
@@ -1174,7 +1188,8 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
         for (Var rv : rowVars)
           at.push_back(rv);
         Func dot("softmax_dot");
-        dot(rowVars) = Halide::sum(get(o.getGradOut())(at) * get(o.getOutput())(at));
+        dot(rowVars) =
+            Halide::sum(get(o.getGradOut())(at) * get(o.getOutput())(at));
         kernel.reductions.push_back(dot);
         std::vector<Expr> row(v.begin() + 1, v.end());
         return def("softmax_grad", in(1) * (in(0) - dot(row)));
@@ -1215,14 +1230,14 @@ LogicalResult Lowering::lowerElementwise(Operation *op) {
 LogicalResult Lowering::run(Block &body) {
   for (BlockArgument arg : body.getArguments()) {
     KernelArg ka;
-    std::string argName = kernel.name + "_arg" +
-                          std::to_string(arg.getArgNumber());
+    std::string argName =
+        kernel.name + "_arg" + std::to_string(arg.getArgNumber());
     if (auto tensor = dyn_cast<RankedTensorType>(arg.getType())) {
       if (!tensor.getElementType().isF32())
         return emitError(arg.getLoc()) << "kernel argument must be f32";
       ka.kind = KernelArg::Kind::Tensor;
-      ka.image = Halide::ImageParam(Halide::Float(32),
-                                    static_cast<int>(tensor.getRank()), argName);
+      ka.image = Halide::ImageParam(
+          Halide::Float(32), static_cast<int>(tensor.getRank()), argName);
       ka.shape = toShapeDims(tensor.getShape());
       // Static extents are known: telling Halide lets it drop bounds checks
       // and unroll fully. The batch (outermost) stays free.
@@ -1248,8 +1263,8 @@ LogicalResult Lowering::run(Block &body) {
   for (KernelArg &arg : kernel.args)
     if (arg.kind == KernelArg::Kind::Tensor && !arg.shape.empty() &&
         arg.shape[0] < 0 && !kernel.batch.defined())
-      kernel.batch = arg.image.dim(static_cast<int>(arg.shape.size()) - 1)
-                         .extent();
+      kernel.batch =
+          arg.image.dim(static_cast<int>(arg.shape.size()) - 1).extent();
   for (Operation &op : body.without_terminator())
     if (failed(lowerOp(&op)))
       return failure();

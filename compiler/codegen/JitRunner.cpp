@@ -32,9 +32,9 @@ int64_t product(const std::vector<int64_t> &shape) {
 
 } // namespace
 
-std::vector<JitArg> codegen::randomArgs(mlir::Block::BlockArgListType args,
-                                        int64_t batch, unsigned seed,
-                                        const std::vector<Distribution> &kinds) {
+std::vector<JitArg>
+codegen::randomArgs(mlir::Block::BlockArgListType args, int64_t batch,
+                    unsigned seed, const std::vector<Distribution> &kinds) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<JitArg> result;
@@ -72,8 +72,8 @@ JitKernel::JitKernel(HalideKernel &kernel, const Halide::Target &target)
   try {
     pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {
-    message = std::string("cannot compile kernel '") + kernel.name +
-              "': " + e.what();
+    message =
+        std::string("cannot compile kernel '") + kernel.name + "': " + e.what();
   }
 }
 
@@ -133,8 +133,7 @@ std::vector<HostTensor> JitKernel::run(const std::vector<JitArg> &args,
   if (!bind(kernel, args, batch, bound, message))
     return {};
   try {
-    pipeline.realize(Halide::Realization(bound.buffers), target,
-                     bound.params);
+    pipeline.realize(Halide::Realization(bound.buffers), target, bound.params);
   } catch (const Halide::Error &e) {
     message = std::string("kernel '") + kernel.name + "' failed: " + e.what();
     return {};

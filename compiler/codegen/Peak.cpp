@@ -18,10 +18,10 @@ double kiln::codegen::measurePeakGflops(const Halide::Target &target) {
   acc(c, k, t) = Halide::cast<float>(c + k + t) * 1e-3f;
   // The addend depends on r only so the update is a reduction over r; it is
   // one scalar per step, shared by all lanes and chains.
-  acc(c, k, t) = acc(c, k, t) * 0.99999f + (1e-6f + Halide::cast<float>(r) * 1e-12f);
+  acc(c, k, t) =
+      acc(c, k, t) * 0.99999f + (1e-6f + Halide::cast<float>(r) * 1e-12f);
   out(c, k, t) = acc(c, k, t);
-  out.bound(c, 0, lanes).bound(k, 0, chains).vectorize(c).unroll(k).parallel(
-      t);
+  out.bound(c, 0, lanes).bound(k, 0, chains).vectorize(c).unroll(k).parallel(t);
   acc.compute_at(out, t).vectorize(c).unroll(k);
   acc.update().reorder(c, k, r).vectorize(c).unroll(k);
   out.compile_jit(target);

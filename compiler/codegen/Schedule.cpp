@@ -19,8 +19,7 @@ std::string Schedule::toString() const {
      << rfactor << (parallelBatch ? " pb" : " pr");
   if (reductionBlock)
     os << " kb" << reductionBlock;
-  os << " gpu" << gpuThreads
-     << 'x' << gpuTile;
+  os << " gpu" << gpuThreads << 'x' << gpuTile;
   return os.str();
 }
 

@@ -63,8 +63,7 @@ HostTensor randomTensor(std::vector<int64_t> shape, unsigned seed) {
 /// the Halide kernel must agree with.
 HostTensor convReluLoop(const HostTensor &in, const HostTensor &w, int sy,
                         int sx, int padTop, int padLeft, int outH, int outW) {
-  int64_t n = in.shape[0], h = in.shape[1], wd = in.shape[2],
-          ci = in.shape[3];
+  int64_t n = in.shape[0], h = in.shape[1], wd = in.shape[2], ci = in.shape[3];
   int64_t kh = w.shape[0], kw = w.shape[1], co = w.shape[3];
   HostTensor out{{n, outH, outW, co}, {}};
   out.data.assign(n * outH * outW * co, 0.0f);
@@ -164,8 +163,7 @@ TEST_F(KernelFixture, AutoschedulersMatchLoop) {
     Schedule schedule;
     schedule.autoscheduler = name;
     auto start = std::chrono::steady_clock::now();
-    ASSERT_EQ(applySchedule(*kernel, schedule, target, /*batchEstimate=*/2),
-              "")
+    ASSERT_EQ(applySchedule(*kernel, schedule, target, /*batchEstimate=*/2), "")
         << name;
     std::chrono::duration<double> took =
         std::chrono::steady_clock::now() - start;
@@ -196,7 +194,8 @@ TEST_F(KernelFixture, OpenClMatchesLoop) {
   EXPECT_NE(stmt.find("block_id_x"), std::string::npos);
   EXPECT_NE(stmt.find("thread_id_x"), std::string::npos);
   std::string log;
-  std::vector<HostTensor> out = runAot(*kernel, target, {{x, 0}, {w, 0}}, 2, "c++", "", log);
+  std::vector<HostTensor> out =
+      runAot(*kernel, target, {{x, 0}, {w, 0}}, 2, "c++", "", log);
   ASSERT_EQ(out.size(), 1u) << log;
   EXPECT_LT(maxRelError(out[0], expected), 1e-4);
 }
@@ -249,9 +248,9 @@ TEST_F(KernelFixture, Arm64UnderQemuMatchesLoop) {
   ASSERT_EQ(applySchedule(*kernel, heuristicSchedule(*kernel, target), target),
             "");
   std::string log;
-  std::vector<HostTensor> out =
-      runAot(*kernel, target, {{x, 0}, {w, 0}}, 3, "aarch64-linux-gnu-g++ -static",
-             "qemu-aarch64 -L /usr/aarch64-linux-gnu", log);
+  std::vector<HostTensor> out = runAot(
+      *kernel, target, {{x, 0}, {w, 0}}, 3, "aarch64-linux-gnu-g++ -static",
+      "qemu-aarch64 -L /usr/aarch64-linux-gnu", log);
   ASSERT_EQ(out.size(), 1u) << log;
   EXPECT_LT(maxRelError(out[0], expected), 1e-4);
 }

@@ -39,16 +39,17 @@ TEST(Halide, JitBesideMlir) {
        {"x86-64-linux-avx2-fma-f16c-sse41",
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41"}) {
     Halide::Target t(target);
-    if (!t.supported() || !Halide::get_host_target().features_all_of(
-                              {Halide::Target::AVX2}))
+    if (!t.supported() ||
+        !Halide::get_host_target().features_all_of({Halide::Target::AVX2}))
       continue;
     ++targetsRun;
     Halide::Buffer<float> out = f.realize({w, h}, t);
     for (int yy = 0; yy < h; ++yy)
       for (int xx = 0; xx < w; ++xx) {
-        float ref = 0.25f * in(xx, yy) + 0.5f * in(xx + 1, yy) +
-                    0.25f * in(xx + 2, yy);
-        ASSERT_FLOAT_EQ(out(xx, yy), ref) << target << " at " << xx << "," << yy;
+        float ref =
+            0.25f * in(xx, yy) + 0.5f * in(xx + 1, yy) + 0.25f * in(xx + 2, yy);
+        ASSERT_FLOAT_EQ(out(xx, yy), ref)
+            << target << " at " << xx << "," << yy;
       }
   }
   // Every machine Kiln runs on has AVX2; a run that compiled nothing proves

@@ -120,39 +120,24 @@ TEST(ReferenceErrors, AnyRankNoCrash) {
       {"relu", [&](auto &a) { return err(relu(a)); }},
       {"softmax", [&](auto &a) { return err(softmax(a)); }},
       {"max_pool2d",
-       [&](auto &a) {
-         return err(maxPool2d(a, {2, 2}, {1, 1}, same));
-       }},
+       [&](auto &a) { return err(maxPool2d(a, {2, 2}, {1, 1}, same)); }},
       {"avg_pool1d",
-       [&](auto &a) {
-         return err(avgPool1d(a, 2, 1, Pad{1, 1}));
-       }},
+       [&](auto &a) { return err(avgPool1d(a, 2, 1, Pad{1, 1})); }},
       {"global_avg_pool", [&](auto &a) { return err(globalAvgPool(a)); }},
       {"flatten", [&](auto &a) { return err(flatten(a)); }},
       {"reshape", [&](auto &a) { return err(reshape(a, {-1})); }},
-      {"zero_pad",
-       [&](auto &a) {
-         return err(zeroPad(a, {Pad{1, 1}}));
-       }},
-      {"slice",
-       [&](auto &a) {
-         return err(slice(a, {0, 0}, {1, 1}));
-       }},
+      {"zero_pad", [&](auto &a) { return err(zeroPad(a, {Pad{1, 1}})); }},
+      {"slice", [&](auto &a) { return err(slice(a, {0, 0}, {1, 1})); }},
       {"bias_grad", [&](auto &a) { return err(biasGrad(a)); }},
       {"l1_penalty", [&](auto &a) { return err(l1Penalty(a, 1)); }},
       {"dropout", [&](auto &a) { return err(dropout(a, 1, 0.5, 1, 1)); }},
       {"global_avg_pool_grad",
-       [&](auto &a) {
-         return err(globalAvgPoolGrad(a, {2, 2, 3}));
-       }},
+       [&](auto &a) { return err(globalAvgPoolGrad(a, {2, 2, 3})); }},
       {"avg_pool2d_grad",
        [&](auto &a) {
          return err(avgPool2dGrad(a, {2, 2}, {1, 1}, same, {3, 3}));
        }},
-      {"concat",
-       [&](auto &a) {
-         return err(concat<T>({a, a}, -1));
-       }},
+      {"concat", [&](auto &a) { return err(concat<T>({a, a}, -1)); }},
   };
   std::vector<std::pair<std::string, Binary>> binaries = {
       {"conv2d",
@@ -160,9 +145,7 @@ TEST(ReferenceErrors, AnyRankNoCrash) {
          return err(conv2d(a, b, {1, 1}, {1, 1}, same));
        }},
       {"conv1d",
-       [&](auto &a, auto &b) {
-         return err(conv1d(a, b, 1, 1, Pad{1, 0}));
-       }},
+       [&](auto &a, auto &b) { return err(conv1d(a, b, 1, 1, Pad{1, 0})); }},
       {"conv2d_grad_input",
        [&](auto &a, auto &b) {
          return err(conv2dGradInput(a, b, {1, 1}, {1, 1}, same, {3, 3}));
