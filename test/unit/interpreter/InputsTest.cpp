@@ -125,7 +125,16 @@ TEST(RandomInputs, KilnInitChoosesAKerasInitializer) {
   auto bad = randomInputs<double>(sig, options);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error, "argument #1 (conv2d/bias): unknown initializer "
-                       "'glorot_sideways'");
+                       "'glorot_sideways' and no kiln.init_args");
+
+  // An initialiser without a runtime name is drawn from its arguments.
+  rt::InitArgs half;
+  half.kind = rt::InitArgs::Kind::Constant;
+  half.value = 0.5;
+  sig.arguments[1].initArgs = half;
+  auto drawn = randomInputs<double>(sig, options);
+  ASSERT_TRUE(drawn.ok()) << drawn.error;
+  EXPECT_EQ(drawn.value[1].getTensor().elements(), std::vector<double>(8, 0.5));
 }
 
 TEST(RandomInputs, Errors) {
