@@ -22,7 +22,6 @@ MODEL.json is `kilnc MODEL.kiln --emit=json`, or give MODEL.kiln with
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
@@ -31,6 +30,10 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
 
 import numpy as np
 import torch
@@ -446,13 +449,9 @@ def make_optimizer(net, model):
 
 
 def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big")
-             for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
+    """An IDX file as a uint8 array of its shape (benchlib reads the file)."""
+    shape, data = bl.read_idx(path)
+    return np.frombuffer(data, np.uint8).reshape(shape)
 
 
 def load_split(net, split, limit):
