@@ -22,6 +22,10 @@
                              epoch E (1) shows batch N or later, prints CMD's
                              output and succeeds when CMD exits with
                              128 + SIGINT
+  e2e.py stop-when FILE -- CMD
+                             runs CMD, sends it SIGTERM once FILE exists,
+                             prints CMD's output and succeeds when CMD exits
+                             with 128 + SIGTERM
 Each check prints what differs and exits 1 on failure.
 """
 
@@ -193,6 +197,27 @@ def interrupt(where, command):
         fail("expected exit %d after SIGINT, got %d" % (128 + signal.SIGINT, code))
 
 
+def stop_when(path, command):
+    """Sends SIGTERM to CMD (its process alone) once `path` exists."""
+    import subprocess
+    import time
+    p = subprocess.Popen(command, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    sent = False
+    while p.poll() is None:
+        if not sent and os.path.exists(path):
+            p.send_signal(signal.SIGTERM)
+            sent = True
+        time.sleep(0.01)
+    sys.stdout.write(p.stdout.read().decode(errors="replace"))
+    print("exit %d" % p.returncode)
+    if not sent:
+        fail("%s never appeared" % path)
+    if p.returncode != 128 + signal.SIGTERM:
+        fail("expected exit %d after SIGTERM, got %d"
+             % (128 + signal.SIGTERM, p.returncode))
+
+
 def main(argv):
     if len(argv) < 2:
         fail(__doc__)
@@ -213,6 +238,8 @@ def main(argv):
         close(args[0], args[1], float(args[2]))
     elif cmd == "interrupt":
         interrupt(args[0], args[2:] if args[1] == "--" else args[1:])
+    elif cmd == "stop-when":
+        stop_when(args[0], args[2:] if args[1] == "--" else args[1:])
     else:
         fail("unknown command " + cmd)
 

@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -111,19 +112,35 @@ class Child:
         self.maxrss_mb = maxrss_mb
 
 
-def run_child(cmd, cwd=None, log_path=None, env=None):
+def run_child(cmd, cwd=None, log_path=None, env=None, forward_signals=False):
     """Runs `cmd` and returns a Child with its own ru_maxrss (os.wait4 gives
-    the child's rusage alone, not the sum over all children)."""
+    the child's rusage alone, not the sum over all children).
+
+    With forward_signals, SIGINT and SIGTERM sent to this script (or typed
+    at its terminal) are passed on to the child, once per signal, and this
+    script keeps waiting: a NET-train stops cleanly on the first and writes
+    its checkpoint. The child runs in its own session so that Ctrl-C reaches
+    it once, through us, not twice."""
     start = time.monotonic()
     out = open(log_path, "w") if log_path else subprocess.PIPE
     p = subprocess.Popen(cmd, cwd=cwd, stdout=out,
                          stderr=subprocess.STDOUT if log_path else
-                         subprocess.PIPE, text=True, env=env)
-    stdout = stderr = ""
-    if not log_path:
-        # Drain the pipes, then reap with wait4 for the rusage.
-        stdout, stderr = p.stdout.read(), p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
+                         subprocess.PIPE, text=True, env=env,
+                         start_new_session=forward_signals)
+    previous = {}
+    if forward_signals:
+        for signo in (signal.SIGINT, signal.SIGTERM):
+            previous[signo] = signal.signal(
+                signo, lambda n, _frame: p.send_signal(n))
+    try:
+        stdout = stderr = ""
+        if not log_path:
+            # Drain the pipes, then reap with wait4 for the rusage.
+            stdout, stderr = p.stdout.read(), p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+    finally:
+        for signo, handler in previous.items():
+            signal.signal(signo, handler)
     p.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - start
     if log_path:
