@@ -23,6 +23,40 @@ func.func @conv(%x: tensor<?x14x14x64xf32>, %w: tensor<3x3x64x128xf32>) -> tenso
   return %r : tensor<?x14x14x128xf32>
 }
 
+// Tests how the heuristic splits the batch of a convolution's weight
+// gradient: chunks of 4 while all partial sums stay within 32 MB (64x128
+// channels), larger chunks as the result grows (256x256: 16 images, 8
+// partial sums of 2.4 MB; 512x512: 64 images, 2 of 9.4 MB), and no split
+// when the reduction is short (2x2 maps), since it stays in cache.
+// CHECK-LABEL: func.func @grad_filters
+// CHECK: kiln.kernel "g0"{{.*}}schedule = "v0 t4x4 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "g1"{{.*}}schedule = "v0 t4x4 u1 stage rf16 pr gpu32x4"
+// CHECK: kiln.kernel "g2"{{.*}}schedule = "v0 t4x4 u1 stage rf64 pr gpu32x4"
+// CHECK: kiln.kernel "g3"{{.*}}schedule = "v0 t4x4 u1 stage rf0 pr gpu32x4"
+func.func @grad_filters(%x64: tensor<?x14x14x64xf32>, %g128: tensor<?x14x14x128xf32>, %x256: tensor<?x8x8x256xf32>, %x512: tensor<?x4x4x512xf32>, %y512: tensor<?x2x2x512xf32>) {
+  %0 = kiln.kernel "g0"(%x64, %g128) : (tensor<?x14x14x64xf32>, tensor<?x14x14x128xf32>) -> tensor<3x3x64x128xf32> {
+  ^bb0(%a: tensor<?x14x14x64xf32>, %b: tensor<?x14x14x128xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x14x14x64xf32>, tensor<?x14x14x128xf32>) -> tensor<3x3x64x128xf32>
+    kiln.yield %y : tensor<3x3x64x128xf32>
+  }
+  %1 = kiln.kernel "g1"(%x256, %x256) : (tensor<?x8x8x256xf32>, tensor<?x8x8x256xf32>) -> tensor<3x3x256x256xf32> {
+  ^bb0(%a: tensor<?x8x8x256xf32>, %b: tensor<?x8x8x256xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x8x8x256xf32>, tensor<?x8x8x256xf32>) -> tensor<3x3x256x256xf32>
+    kiln.yield %y : tensor<3x3x256x256xf32>
+  }
+  %2 = kiln.kernel "g2"(%x512, %x512) : (tensor<?x4x4x512xf32>, tensor<?x4x4x512xf32>) -> tensor<3x3x512x512xf32> {
+  ^bb0(%a: tensor<?x4x4x512xf32>, %b: tensor<?x4x4x512xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x4x4x512xf32>, tensor<?x4x4x512xf32>) -> tensor<3x3x512x512xf32>
+    kiln.yield %y : tensor<3x3x512x512xf32>
+  }
+  %3 = kiln.kernel "g3"(%y512, %y512) : (tensor<?x2x2x512xf32>, tensor<?x2x2x512xf32>) -> tensor<3x3x512x512xf32> {
+  ^bb0(%a: tensor<?x2x2x512xf32>, %b: tensor<?x2x2x512xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x2x2x512xf32>, tensor<?x2x2x512xf32>) -> tensor<3x3x512x512xf32>
+    kiln.yield %y : tensor<3x3x512x512xf32>
+  }
+  return
+}
+
 // Tests that a schedule a kernel already carries (from a tuning database) is
 // kept unless force is set.
 // CHECK-LABEL: func.func @tuned
