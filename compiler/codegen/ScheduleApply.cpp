@@ -142,7 +142,37 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
       }
     }
   };
-  if (nextIsBatch && batch.defined() && tileOuter > 1) {
+  // Maps narrower than the tile (ResNet-50's last stages, 2x2 and 1x1)
+  // leave too few columns to reuse each weight vector from registers, so
+  // every image would stream the whole filter from memory: tile images
+  // instead, `tileOuter` of them at one position.
+  int64_t width = nextIsBatch ? 0 : shape[shape.size() - 2];
+  bool tileImages = rank == 4 && !s.parallelBatch && batch.defined() &&
+                    width > 0 && width < s.tileOuter && s.tileOuter > 1;
+  // The outer images' loop is named `rows` as the column tiles' parallel
+  // loop is, so that what is computed there (the padded input) has its
+  // place in both specialisations.
+  Var ni("ni");
+  auto tileBatch = [&](Halide::Stage stage) {
+    stage.split(v[0], co, ci, t.lanes * t.inner, TailStrategy::ShiftInwards)
+        .split(v.back(), rows, ni, s.tileOuter, TailStrategy::ShiftInwards)
+        .split(v[1], xo, xi, 1)
+        .vectorize(ci, t.lanes)
+        .unroll(ci)
+        .unroll(ni);
+    // xo as in column tiles: the accumulators are computed there in both.
+    std::vector<VarOrRVar> loops = {ci, ni, xi, xo};
+    for (size_t d = 2; d + 1 < rank; ++d)
+      loops.push_back(v[d]);
+    loops.push_back(co);
+    loops.push_back(rows);
+    stage.reorder(loops).parallel(rows);
+    stageAt = Halide::LoopLevel(out, rows);
+  };
+  if (tileImages) {
+    tileBatch(out.specialize(batch >= s.tileOuter));
+    tile(out, 1);
+  } else if (nextIsBatch && batch.defined() && tileOuter > 1) {
     // The batch is only known at run time: tile it where it is large enough
     // (every tile the same size, so accumulators stay in registers) and run
     // row by row otherwise (inference at batch 1).
@@ -155,19 +185,28 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   Func conv = anchor.func;
   std::vector<Var> cv = varsOf(conv);
   Halide::RDom r = anchor.rdom;
-  // The innermost loop over tiles: one tile's accumulators at a time.
-  std::vector<VarOrRVar> order = {cv[0], cv[1]};
-  for (size_t d = 2; d + 1 < cv.size(); ++d)
+  // The innermost loop over tiles: one tile's accumulators at a time, the
+  // tile's two dimensions innermost (channels and columns, or channels and
+  // images) so each reduction step updates all of them.
+  std::vector<VarOrRVar> order = {cv[0]};
+  if (tileImages)
+    order.push_back(cv.back());
+  for (size_t d = 1; d + 1 < cv.size(); ++d)
     order.push_back(cv[d]);
   for (int d = 0; d < r.dimensions(); ++d)
     order.push_back(r[d]);
-  if (cv.size() > 2)
+  if (!tileImages && cv.size() > 2)
     order.push_back(cv.back());
   accumulateInRegisters(conv, Halide::LoopLevel(out, xo), order, lanes);
   Halide::Stage update = conv.update();
   for (size_t d = 2; d + 1 < cv.size(); ++d) {
     conv.unroll(cv[d]);
     update.unroll(cv[d]);
+  }
+  if (tileImages) {
+    // A tile of images: unrolled like a tile of columns.
+    conv.unroll(cv.back());
+    update.unroll(cv.back());
   }
   const auto *reduceExtent = r[0].extent().as<Halide::Internal::IntImm>();
   if (s.unrollReduction > 1 && reduceExtent &&

@@ -191,6 +191,27 @@ TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
   }
 }
 
+// Tests convolutions on maps narrower than the register tile (1 and 2
+// columns), whose heuristic schedule tiles images instead: at batch 9 (a
+// full tile and one shifted inwards, 7 images on AVX-512 and 5 on AVX2)
+// and at batch 3 and 1, which fall back to column tiles.
+TEST(CodegenVsInterpreter, NarrowMapsTileImages) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  for (const char *name :
+       {"narrow_conv", "narrow_strided_conv", "narrow_conv_grads"}) {
+    auto func = module->lookupSymbol<mlir::func::FuncOp>(name);
+    ASSERT_TRUE(func) << name;
+    for (const char *target : kTargets)
+      for (int64_t batch : {9, 3, 1})
+        checkFunction(interpreter, func, Halide::Target(target), "", batch);
+  }
+}
+
 // Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox
 // arithmetic once tripped Halide's bounds analysis) and that the mask bits
 // still match the interpreter's. Autoscheduled kernels assume at least the

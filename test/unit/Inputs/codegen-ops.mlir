@@ -136,3 +136,20 @@ func.func @conv_pool_narrow(%x: tensor<?x6x16xf32>, %w: tensor<2x16x32xf32>, %x2
   %p2 = kiln.max_pool2d %y2 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x3x3x16xf32> -> tensor<?x1x1x16xf32>
   return %p, %p2 : tensor<?x2x32xf32>, tensor<?x1x1x16xf32>
 }
+// Maps narrower than a register tile (ResNet-50's last stages): the
+// heuristic tiles images instead of columns.
+func.func @narrow_conv(%x: tensor<?x1x1x24xf32>, %w: tensor<3x3x24x40xf32>, %b: tensor<40xf32>) -> tensor<?x1x1x40xf32> {
+  %y = kiln.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x1x1x24xf32>, tensor<3x3x24x40xf32>) -> tensor<?x1x1x40xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x1x1x40xf32>, tensor<40xf32>
+  %r = kiln.relu %z : tensor<?x1x1x40xf32>
+  return %r : tensor<?x1x1x40xf32>
+}
+func.func @narrow_strided_conv(%x: tensor<?x3x2x16xf32>, %w: tensor<1x1x16x40xf32>) -> tensor<?x2x1x40xf32> {
+  %y = kiln.conv2d %x, %w {strides = array<i64: 2, 2>} : (tensor<?x3x2x16xf32>, tensor<1x1x16x40xf32>) -> tensor<?x2x1x40xf32>
+  return %y : tensor<?x2x1x40xf32>
+}
+func.func @narrow_conv_grads(%g: tensor<?x1x1x40xf32>, %w: tensor<3x3x24x40xf32>, %g2: tensor<?x2x1x40xf32>, %w2: tensor<1x1x16x40xf32>) -> (tensor<?x1x1x24xf32>, tensor<?x3x2x16xf32>) {
+  %a = kiln.conv2d_grad_input %g, %w {padding = array<i64: 1, 1, 1, 1>, input_hw = array<i64: 1, 1>} : (tensor<?x1x1x40xf32>, tensor<3x3x24x40xf32>) -> tensor<?x1x1x24xf32>
+  %b = kiln.conv2d_grad_input %g2, %w2 {strides = array<i64: 2, 2>, input_hw = array<i64: 3, 2>} : (tensor<?x2x1x40xf32>, tensor<1x1x16x40xf32>) -> tensor<?x3x2x16xf32>
+  return %a, %b : tensor<?x1x1x24xf32>, tensor<?x3x2x16xf32>
+}
