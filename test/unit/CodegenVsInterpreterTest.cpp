@@ -167,28 +167,37 @@ TEST(CodegenVsInterpreter, EveryOp) {
     }
 }
 
-// Tests the schedule shapes the heuristic picks only for large layers on
-// small ones: a dense reduction summed in blocks (37 steps in blocks of 16
-// and 8, the last block partial) and weight gradients without a batch split
-// (rf0), at a batch that fills a tile and one that does not.
-TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
+/// Checks the functions `names` of codegen-ops.mlir on both x86 targets,
+/// under each of `schedules` ("": the heuristic's) at each of `batches`.
+void checkOps(std::initializer_list<const char *> names,
+              std::initializer_list<const char *> schedules,
+              std::initializer_list<int64_t> batches) {
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
   ASSERT_TRUE(module);
   interp::Interpreter interpreter(*module);
   ASSERT_EQ(interpreter.error(), "");
-  for (const char *name :
-       {"dense_bias_gelu", "dense_grads", "conv2d_grads", "conv1d_grads"}) {
+  for (const char *name : names) {
     auto func = module->lookupSymbol<mlir::func::FuncOp>(name);
     ASSERT_TRUE(func) << name;
     for (const char *target : kTargets)
-      for (const char *schedule : {"v8 t2x3 u1 stage rf0 pr kb16 gpu32x4",
-                                   "v0 t1x7 u1 nostage rf0 pr kb8 gpu32x4"})
-        for (int64_t batch : {9, 2})
+      for (const char *schedule : schedules)
+        for (int64_t batch : batches)
           checkFunction(interpreter, func, Halide::Target(target), schedule,
                         batch);
   }
+}
+
+// Tests the schedule shapes the heuristic picks only for large layers on
+// small ones: a dense reduction summed in blocks (37 steps in blocks of 16
+// and 8, the last block partial) and weight gradients without a batch split
+// (rf0), at a batch that fills a tile and one that does not.
+TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
+  checkOps({"dense_bias_gelu", "dense_grads", "conv2d_grads", "conv1d_grads"},
+           {"v8 t2x3 u1 stage rf0 pr kb16 gpu32x4",
+            "v0 t1x7 u1 nostage rf0 pr kb8 gpu32x4"},
+           {9, 2});
 }
 
 // Tests convolutions on maps narrower than the register tile (1 and 2
@@ -196,20 +205,8 @@ TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
 // full tile and one shifted inwards, 7 images on AVX-512 and 5 on AVX2)
 // and at batch 3 and 1, which fall back to column tiles.
 TEST(CodegenVsInterpreter, NarrowMapsTileImages) {
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
-  ASSERT_TRUE(module);
-  interp::Interpreter interpreter(*module);
-  ASSERT_EQ(interpreter.error(), "");
-  for (const char *name :
-       {"narrow_conv", "narrow_strided_conv", "narrow_conv_grads"}) {
-    auto func = module->lookupSymbol<mlir::func::FuncOp>(name);
-    ASSERT_TRUE(func) << name;
-    for (const char *target : kTargets)
-      for (int64_t batch : {9, 3, 1})
-        checkFunction(interpreter, func, Halide::Target(target), "", batch);
-  }
+  checkOps({"narrow_conv", "narrow_strided_conv", "narrow_conv_grads"}, {""},
+           {9, 3, 1});
 }
 
 // Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox
