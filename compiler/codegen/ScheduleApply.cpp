@@ -146,9 +146,13 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // leave too few columns to reuse each weight vector from registers, so
   // every image would stream the whole filter from memory: tile images
   // instead, `tileOuter` of them at one position.
+  // Not under a fused pool: each output position would then hold a whole
+  // window of accumulators per image, more than the registers.
   int64_t width = nextIsBatch ? 0 : shape[shape.size() - 2];
-  bool tileImages = rank == 4 && !s.parallelBatch && batch.defined() &&
-                    width > 0 && width < s.tileOuter && s.tileOuter > 1;
+  bool pooled = shape != anchor.shape;
+  bool tileImages = rank == 4 && !pooled && !s.parallelBatch &&
+                    batch.defined() && width > 0 && width < s.tileOuter &&
+                    s.tileOuter > 1;
   // The outer images' loop is named `rows` as the column tiles' parallel
   // loop is, so that what is computed there (the padded input) has its
   // place in both specialisations.
