@@ -192,15 +192,18 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // The innermost loop over tiles: one tile's accumulators at a time, the
   // tile's two dimensions innermost (channels and columns, or channels and
   // images) so each reduction step updates all of them.
-  std::vector<VarOrRVar> order = {cv[0]};
-  if (tileImages)
-    order.push_back(cv.back());
-  for (size_t d = 1; d + 1 < cv.size(); ++d)
+  std::vector<VarOrRVar> order = {cv[0], cv[1]};
+  for (size_t d = 2; d + 1 < cv.size(); ++d)
     order.push_back(cv[d]);
   for (int d = 0; d < r.dimensions(); ++d)
     order.push_back(r[d]);
-  if (!tileImages && cv.size() > 2)
+  if (cv.size() > 2)
     order.push_back(cv.back());
+  if (tileImages) {
+    // The images, outermost so far, move in next to the channels.
+    order.pop_back();
+    order.insert(order.begin() + 1, cv.back());
+  }
   accumulateInRegisters(conv, Halide::LoopLevel(out, xo), order, lanes);
   Halide::Stage update = conv.update();
   for (size_t d = 2; d + 1 < cv.size(); ++d) {
