@@ -252,7 +252,13 @@ def write_section(section, body, path=RESULTS):
         text = head + block + tail
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    write_atomically(path, text)
+
+
+def write_atomically(path, text):
+    """Writes `text` to a temporary file beside `path` and renames it over
+    `path`, so a reader never sees half a file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)
