@@ -687,6 +687,9 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
         }
     }
   }
+  bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
+    return a.kind == AnchorKind::BatchReduction;
+  });
   for (size_t i = 0; i < kernel.outputs.size(); ++i) {
     const std::vector<int64_t> &shape = kernel.outputShapes[i];
     // Prefer a column tile that divides the width so no column is computed
@@ -697,6 +700,14 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
           s.tileOuter = t;
           break;
         }
+      // A power-of-two width (VGG-16's 32- to 4-wide maps) cuts the tile
+      // to 4 columns: 8 accumulators, which leaves most of 32 vector
+      // registers idle. Twice the channels per tile use each input value
+      // loaded twice as often: measured 1.05-1.25x on VGG-16's 128- to
+      // 512-channel convolutions and input gradients, 0.94x at 64 channels.
+      if (manyRegisters && !weightGradient && s.tileOuter == 4 &&
+          s.tileInner == 2 && shape[3] >= 8 * lanes)
+        s.tileInner = 4;
     }
   }
   return s;

@@ -23,6 +23,28 @@ func.func @conv(%x: tensor<?x14x14x64xf32>, %w: tensor<3x3x64x128xf32>) -> tenso
   return %r : tensor<?x14x14x128xf32>
 }
 
+// Tests that a power-of-two width, which cuts the column tile to 4, gets
+// twice the channels per tile on AVX-512 where there are 128 channels or
+// more (8x8x256), not at 64 channels (16x16x64), and not on AVX2.
+// CHECK-LABEL: func.func @narrow_tiles
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t4x4 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t2x4 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @narrow_tiles
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x4 u1 stage rf4 pr gpu32x4"
+func.func @narrow_tiles(%x: tensor<?x8x8x256xf32>, %w: tensor<3x3x256x256xf32>, %x2: tensor<?x16x16x64xf32>, %w2: tensor<3x3x64x64xf32>) -> (tensor<?x8x8x256xf32>, tensor<?x16x16x64xf32>) {
+  %r = kiln.kernel "k1"(%x, %w) : (tensor<?x8x8x256xf32>, tensor<3x3x256x256xf32>) -> tensor<?x8x8x256xf32> {
+  ^bb0(%a: tensor<?x8x8x256xf32>, %b: tensor<3x3x256x256xf32>):
+    %y = kiln.conv2d %a, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x8x8x256xf32>, tensor<3x3x256x256xf32>) -> tensor<?x8x8x256xf32>
+    kiln.yield %y : tensor<?x8x8x256xf32>
+  }
+  %r2 = kiln.kernel "k2"(%x2, %w2) : (tensor<?x16x16x64xf32>, tensor<3x3x64x64xf32>) -> tensor<?x16x16x64xf32> {
+  ^bb0(%a: tensor<?x16x16x64xf32>, %b: tensor<3x3x64x64xf32>):
+    %y = kiln.conv2d %a, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x16x16x64xf32>, tensor<3x3x64x64xf32>) -> tensor<?x16x16x64xf32>
+    kiln.yield %y : tensor<?x16x16x64xf32>
+  }
+  return %r, %r2 : tensor<?x8x8x256xf32>, tensor<?x16x16x64xf32>
+}
+
 // Tests how the heuristic splits the batch of a convolution's weight
 // gradient: chunks of 4 while all partial sums stay within 32 MB (64x128
 // channels), larger chunks as the result grows (256x256: 16 images, 8
