@@ -93,6 +93,26 @@ Window makeWindow(ArrayRef<int64_t> kernelHW, ArrayRef<int64_t> strideHW,
   return w;
 }
 
+/// The taps of spatial dimension `i` that read the input for some output
+/// position, as {first, count}; the others read only zero padding (a 3x3
+/// 'same' convolution on ResNet-50's 1x1 maps reads the centre tap alone),
+/// so a reduction leaves them out. Output o reads input o*s + k*d - pad; a
+/// tap is kept when the span that covers meets [0, in), which may keep a
+/// tap a stride steps over but never drops one that reads the input.
+std::pair<int, int> liveTaps(const Window &w, int i) {
+  auto reads = [&](int k) {
+    int first = k * w.dilation[i] - w.padBefore[i];
+    int last = first + (w.outExtent[i] - 1) * w.stride[i];
+    return last >= 0 && first < w.inExtent[i];
+  };
+  int lo = 0, hi = w.kernel[i] - 1;
+  while (lo < hi && !reads(lo))
+    ++lo;
+  while (hi > lo && !reads(hi))
+    --hi;
+  return {lo, hi - lo + 1};
+}
+
 /// The channel (innermost) extent of a tensor type.
 int64_t channelsOf(Type type) {
   return cast<RankedTensorType>(type).getShape().back();
@@ -316,8 +336,10 @@ LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
   // so the schedule vectorises over output channels and keeps a register
   // tile of accumulators across the whole reduction.
   Halide::Region dom = {{0, asInt(inChannels)}};
-  for (int i = 0; i < w.spatial; ++i)
-    dom.push_back({0, w.kernel[i]});
+  for (int i = 0; i < w.spatial; ++i) {
+    auto [first, count] = liveTaps(w, i);
+    dom.push_back({first, count});
+  }
   RDom r(dom, "r");
   std::vector<Expr> filterAt = {v[0], r[0]};
   std::vector<Expr> inAt = {r[0]};
@@ -356,8 +378,11 @@ LogicalResult Lowering::lowerConvGradInput(Operation *op, Value gradOut,
                                                          gBounds);
   std::vector<Var> v = makeVars(w.spatial + 2);
   Halide::Region dom = {{0, asInt(outChannels)}};
-  for (int i = 0; i < w.spatial; ++i)
-    dom.push_back({0, w.kernel[i]});
+  for (int i = 0; i < w.spatial; ++i) {
+    // A tap that reads no input position sends no position a gradient.
+    auto [first, count] = liveTaps(w, i);
+    dom.push_back({first, count});
+  }
   RDom r(dom, "r");
   // Input position p receives from output o where o*s + k*d - pad = p.
   std::vector<Expr> gAt = {r[0]};
@@ -410,6 +435,16 @@ LogicalResult Lowering::lowerConvGradFilter(Operation *op, Value input,
     dom.push_back({0, w.outExtent[i]});
   dom.push_back({0, *batch});
   RDom r(dom, "r");
+  // The gradient of a tap that reads only padding is zero: its reduction
+  // is skipped (the test is on the result's tap, outside the reduction).
+  Expr live = Halide::Internal::const_true();
+  for (int i = 0; i < w.spatial; ++i) {
+    auto [first, count] = liveTaps(w, i);
+    if (count < w.kernel[i])
+      live = live && v[2 + i] >= first && v[2 + i] < first + count;
+  }
+  if (!Halide::Internal::is_const_one(live))
+    r.where(live);
   std::vector<Expr> gAt = {v[0]};
   std::vector<Expr> inAt = {v[1]};
   for (int i = 0; i < w.spatial; ++i) {

@@ -148,6 +148,17 @@ func.func @narrow_strided_conv(%x: tensor<?x3x2x16xf32>, %w: tensor<1x1x16x40xf3
   %y = kiln.conv2d %x, %w {strides = array<i64: 2, 2>} : (tensor<?x3x2x16xf32>, tensor<1x1x16x40xf32>) -> tensor<?x2x1x40xf32>
   return %y : tensor<?x2x1x40xf32>
 }
+// Taps that read only padding, dropped from the reductions: all but the
+// centre of a 3x3 'same' window on a 1x1 map, and the last tap of a 3-wide
+// stride-2 window with padding only after (2x2 -> 1x1), whose weight
+// gradients are zero.
+func.func @dead_taps(%x: tensor<?x1x1x24xf32>, %w: tensor<3x3x24x40xf32>, %g: tensor<?x1x1x40xf32>, %x2: tensor<?x2x2x8xf32>, %w2: tensor<3x3x8x16xf32>, %g2: tensor<?x1x1x16xf32>) -> (tensor<3x3x24x40xf32>, tensor<?x1x1x16xf32>, tensor<?x2x2x8xf32>, tensor<3x3x8x16xf32>) {
+  %a = kiln.conv2d_grad_filter %x, %g {padding = array<i64: 1, 1, 1, 1>, kernel_hw = array<i64: 3, 3>} : (tensor<?x1x1x24xf32>, tensor<?x1x1x40xf32>) -> tensor<3x3x24x40xf32>
+  %b = kiln.conv2d %x2, %w2 {strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : (tensor<?x2x2x8xf32>, tensor<3x3x8x16xf32>) -> tensor<?x1x1x16xf32>
+  %c = kiln.conv2d_grad_input %g2, %w2 {strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>, input_hw = array<i64: 2, 2>} : (tensor<?x1x1x16xf32>, tensor<3x3x8x16xf32>) -> tensor<?x2x2x8xf32>
+  %d = kiln.conv2d_grad_filter %x2, %g2 {strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>, kernel_hw = array<i64: 3, 3>} : (tensor<?x2x2x8xf32>, tensor<?x1x1x16xf32>) -> tensor<3x3x8x16xf32>
+  return %a, %b, %c, %d : tensor<3x3x24x40xf32>, tensor<?x1x1x16xf32>, tensor<?x2x2x8xf32>, tensor<3x3x8x16xf32>
+}
 func.func @narrow_conv_grads(%g: tensor<?x1x1x40xf32>, %w: tensor<3x3x24x40xf32>, %g2: tensor<?x2x1x40xf32>, %w2: tensor<1x1x16x40xf32>) -> (tensor<?x1x1x24xf32>, tensor<?x3x2x16xf32>) {
   %a = kiln.conv2d_grad_input %g, %w {padding = array<i64: 1, 1, 1, 1>, input_hw = array<i64: 1, 1>} : (tensor<?x1x1x40xf32>, tensor<3x3x24x40xf32>) -> tensor<?x1x1x24xf32>
   %b = kiln.conv2d_grad_input %g2, %w2 {strides = array<i64: 2, 2>, input_hw = array<i64: 3, 2>} : (tensor<?x2x1x40xf32>, tensor<1x1x16x40xf32>) -> tensor<?x3x2x16xf32>

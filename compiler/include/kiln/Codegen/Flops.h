@@ -17,7 +17,10 @@ namespace codegen {
 
 /// Floating-point operations `op` performs with the dynamic batch equal to
 /// `batch`: exact for the reductions (convolutions, dense and their
-/// gradients), one per result element for everything else.
+/// gradients), one per result element for everything else. A convolution
+/// counts every tap of its window, as the layer defines its work, though
+/// codegen skips taps that read only padding (a 3x3 'same' window on a 1x1
+/// map): such kernels can show more than the machine's peak.
 double flopsOf(mlir::Operation *op, int64_t batch);
 
 /// The sum of flopsOf over the ops of `block`.
