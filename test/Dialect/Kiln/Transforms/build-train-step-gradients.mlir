@@ -52,16 +52,17 @@
 // M4FLOAT-COUNT-26: gradient {{.*}}: ok
 // M4FLOAT: tolerance 0.001: all gradients match
 
-// Tests that at batch 4, where relus and max pools switch within 2h of a
-// few of the first convolution's elements, the double differences' own
-// smoothness test (at 1e-6) tells those apart: judged at the float
-// tolerance, five-point differences across them were 1.8e-3 off.
-// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=2 --batch=4 \
+// Tests that at batch 4, where relus and max pools switch within 2h of
+// one of the first convolution's checked elements, the double differences'
+// own smoothness test (at 1e-6) tells it apart: judged at the float
+// tolerance, five-point differences across a kink were 1.8e-3 off. (Seed 9
+// puts one checked element at a kink with the 10-class head.)
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=9 --batch=4 \
 // RUN:   --fd-type=f64 --check-gradients --max-checked=5 \
 // RUN:   --check-param=conv2d/kernel --check-param=conv2d/bias \
 // RUN:   | FileCheck %s --check-prefix=M4FLOAT4
 // M4FLOAT4-COUNT-2: gradient {{.*}}: ok
-// M4FLOAT4: tolerance 0.001: all gradients match
+// M4FLOAT4: tolerance 0.001: all gradients match; worst relative error {{.*}} over 10 elements, 1 skipped at kinks
 
 // Tests that a wrong derivative rule is reported: the L2 penalty's gradient
 // of the first kernel doubled (off by 3e-5 of that gradient) and the first
@@ -85,17 +86,17 @@
 // BADPOOL: conv2d_1/kernel: an element not at a kink disagrees
 
 // Tests that elements skipped at kinks are real disagreements of the
-// central differences, and that too many of them fail the check: at seed 10
+// central differences, and that too many of them fail the check: at seed 5
 // one of the first bias's five elements has a relu or max pool switching
 // within 2h/8, and it matches the one-sided difference of its side.
-// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=10 --batch=2 \
+// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=5 --batch=2 \
 // RUN:   --type=f64 --check-gradients --max-checked=5 \
 // RUN:   --check-param=conv2d/bias | FileCheck %s --check-prefix=KINK
-// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=10 --batch=2 \
+// RUN: kiln-ref %t.m4.mlir --func=train_step --random-seed=5 --batch=2 \
 // RUN:   --type=f64 --check-gradients --max-checked=5 \
 // RUN:   --max-kink-fraction=0.4 --check-param=conv2d/bias \
 // RUN:   | FileCheck %s --check-prefix=KINKOK
-// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=10 --batch=2 \
+// RUN: not kiln-ref %t.m4.mlir --func=train_step --random-seed=5 --batch=2 \
 // RUN:   --type=f64 --check-gradients --max-checked=5 --kinks=false \
 // RUN:   --check-param=conv2d/bias | FileCheck %s --check-prefix=NOKINK
 // KINK: gradient conv2d/bias: ok, {{.*}}; 1 skipped at kinks (1 matching a one-sided difference)
