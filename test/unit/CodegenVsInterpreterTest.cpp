@@ -205,9 +205,9 @@ TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
 // full tile and one shifted inwards, 7 images on AVX-512 and 5 on AVX2)
 // and at batch 3 and 1, which fall back to column tiles.
 TEST(CodegenVsInterpreter, NarrowMapsTileImages) {
-  checkOps({"narrow_conv", "narrow_strided_conv", "narrow_conv_grads",
-            "dead_taps"},
-           {""}, {9, 3, 1});
+  checkOps(
+      {"narrow_conv", "narrow_strided_conv", "narrow_conv_grads", "dead_taps"},
+      {""}, {9, 3, 1});
 }
 
 // Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox
