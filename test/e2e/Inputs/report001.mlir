@@ -1,6 +1,8 @@
 // Report 001's one-conv CNN in the form MLIRGen emits (@forward only),
-// with the fully connected layers the report leaves unspecified chosen as
-// maxpool 2x2 -> flatten -> dense 128 relu -> dense 64 relu -> dense 10:
+// with the fully connected layers the report leaves unspecified read as
+// maxpool 2x2 -> flatten -> dense 128 relu -> dense 64 relu -> dense 10
+// (the seed sheet's example; models/report001.kiln now takes PyTorch's
+// quickstart layers, this smaller reading keeps the tests quick):
 // conv2d 8 5x5 relu first. PyTorch's cross-entropy takes the logits, so
 // there is no softmax layer (the infer executable applies one to show
 // probabilities). Adam, random horizontal flips and rotations of up to 10
