@@ -10,8 +10,9 @@ layer of the resolved network maps to one Keras layer; explicit padding
 becomes padding='same' where it is what 'same' gives, else a ZeroPadding
 layer before a 'valid' one.
 
-Usage: PYTHON tf_peer.py count|train|infer MODEL.json [options] (--help);
-count checks every layer's output shape against kilnc's, and the total
+Usage: PYTHON tf_peer.py count|train|infer|accuracy MODEL.json [options]
+(--help); accuracy trains as the model file says and prints the test
+accuracy (the reference for a Kiln figure that falls short); count checks every layer's output shape against kilnc's, and the total
 against kilnc --summary's given --expect-params.
 """
 
@@ -205,9 +206,63 @@ def load_split(net, count):
     return x, np.eye(d["classes"], dtype=np.float32)[labels]
 
 
+def load_test(net, count):
+    """The first `count` test images of the model's classes, as load_split's,
+    with integer labels."""
+    d = dict(net["data"])
+    d["train_images"], d["train_labels"] = d["test_images"], d["test_labels"]
+    x, y = load_split(dict(net, data=d), count)
+    return x, y.argmax(1)
+
+
+def accuracy(net, model, args):
+    """Trains as the model file says (optimizer, batch, epochs, validation
+    split, shuffling, early stopping) on its data and evaluates on the test
+    set: the reference a Kiln accuracy is set against, with Keras' own
+    random draws. Augmentation is not replicated (Keras' image transforms
+    need SciPy, and its per-class copies are Kiln's), so a model with
+    augmentation needs --no-augment, as its NET-train run then does."""
+    t = net["training"]
+    if t["augmentation"]["enabled"] and not args.no_augment:
+        sys.exit("tf_peer: %s augments its training images, which the Keras "
+                 "peer does not replicate: pass --no-augment (and compare "
+                 "with NET-train --no-augment)" % net["name"])
+    if t["schedule"]["kind"] != "constant":
+        sys.exit("tf_peer: %s: learning-rate schedule '%s' is not replicated"
+                 % (net["name"], t["schedule"]["kind"]))
+    if t["loss"] != "categorical_crossentropy":
+        sys.exit("tf_peer: %s: loss '%s' is not replicated"
+                 % (net["name"], t["loss"]))
+    keras.utils.set_random_seed(args.seed)
+    model = build(net)  # drawn again, from the seed just set
+    model.compile(optimizer(net), keras.losses.CategoricalCrossentropy(
+        from_logits=t["from_logits"]), metrics=["accuracy"])
+    x, y = load_split(net, args.limit or 1 << 30)
+    callbacks = []
+    es = t["early_stopping"]
+    if es["enabled"]:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor=es["monitor"], patience=es["patience"],
+            min_delta=es["min_delta"],
+            restore_best_weights=es["restore_best"]))
+    epochs = args.epochs or t["epochs"]
+    start = time.perf_counter()
+    history = model.fit(x, y, batch_size=t["batch_size"], epochs=epochs,
+                        validation_split=t["validation_split"],
+                        shuffle=t["shuffle"], callbacks=callbacks, verbose=0)
+    seconds = time.perf_counter() - start
+    xt, yt = load_test(net, args.test_limit or 1 << 30)
+    predicted = model.predict(xt, batch_size=1000, verbose=0).argmax(1)
+    return {"seed": args.seed, "epochs": len(history.history["loss"]),
+            "train_images": len(x), "test_images": len(xt),
+            "test_accuracy": float((predicted == yt).mean()),
+            "seconds": seconds}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("command", choices=["count", "train", "infer"])
+    ap.add_argument("command", choices=["count", "train", "infer",
+                                        "accuracy"])
     ap.add_argument("model", help="MODEL.json (kilnc --emit=json)")
     ap.add_argument("--expect-params", type=int, help="count: fail unless "
                     "the model has this many parameters (kilnc --summary's "
@@ -218,6 +273,18 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--latency-runs", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="accuracy: Keras' seed for weights, shuffles and "
+                    "dropout")
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="accuracy: override the file's epochs")
+    ap.add_argument("--limit", type=int, default=0,
+                    help="accuracy: train on the first N images only")
+    ap.add_argument("--test-limit", type=int, default=0,
+                    help="accuracy: evaluate on the first N test images")
+    ap.add_argument("--no-augment", action="store_true",
+                    help="accuracy: train a model with augmentation without "
+                    "it")
     args = ap.parse_args()
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
@@ -236,6 +303,8 @@ def main():
         if result["shape_mismatches"]:
             sys.exit("tf_peer: %s: %s" % (net["name"], "; ".join(
                 result["shape_mismatches"])))
+    elif args.command == "accuracy":
+        result.update(accuracy(net, model, args))
     elif args.command == "train":
         batch = args.batch or net["training"]["batch_size"]
         model.compile(optimizer(net), "categorical_crossentropy",
