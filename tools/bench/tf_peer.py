@@ -271,6 +271,9 @@ def main():
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="train: time this many windows of --steps steps "
+                    "and give the median")
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--latency-runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0,
@@ -313,12 +316,14 @@ def main():
         model.fit(x[:batch * args.warmup], y[:batch * args.warmup],
                   batch_size=batch, epochs=1, verbose=0, shuffle=False)
         n = batch * args.steps
-        start = time.perf_counter()
-        model.fit(x[:n], y[:n], batch_size=batch, epochs=1, verbose=0,
-                  shuffle=False)
-        seconds = time.perf_counter() - start
-        result.update(images_per_s=n / seconds, steps=args.steps,
-                      batch=batch, seconds=seconds)
+        rates = []  # the median of --repeats windows, as torch_peer.py
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            model.fit(x[:n], y[:n], batch_size=batch, epochs=1, verbose=0,
+                      shuffle=False)
+            rates.append(n / (time.perf_counter() - start))
+        result.update(images_per_s=statistics.median(rates),
+                      steps=args.steps, repeats=args.repeats, batch=batch)
     else:
         batch = args.batch or 256
         x, _ = load_split(net, max(2 * batch, args.latency_runs))

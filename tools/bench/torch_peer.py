@@ -481,7 +481,7 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def bench_train(net, model, x, y, batch, steps, warmup):
+def bench_train(net, model, x, y, batch, steps, warmup, repeats=1):
     """Images/s of training steps at `batch` after `warmup` steps."""
     model.train()
     opt = make_optimizer(net, model)
@@ -501,12 +501,18 @@ def bench_train(net, model, x, y, batch, steps, warmup):
 
     for i in range(warmup):
         step(i)
-    start = time.perf_counter()
-    for i in range(steps):
-        loss = step(warmup + i)
-    seconds = time.perf_counter() - start
-    return {"images_per_s": steps * batch / seconds, "steps": steps,
-            "batch": batch, "seconds": seconds, "last_loss": float(loss)}
+    # The median of `repeats` timed windows: a window of a small network
+    # lasts milliseconds, and one hiccup of the machine would be the figure.
+    rates, done = [], warmup
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(steps):
+            loss = step(done + i)
+        done += steps
+        rates.append(steps * batch / (time.perf_counter() - start))
+    return {"images_per_s": statistics.median(rates), "steps": steps,
+            "repeats": repeats, "batch": batch,
+            "last_loss": float(loss)}
 
 
 def bench_infer(model, x, batch, batches, latency_runs):
@@ -556,6 +562,9 @@ def main():
                     help="timed training steps (20)")
     ap.add_argument("--warmup", type=int, default=3,
                     help="untimed steps first (3)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="train: time this many windows of --steps steps "
+                    "and give the median (1)")
     ap.add_argument("--batches", type=int, default=8,
                     help="timed inference batches (8)")
     ap.add_argument("--latency-runs", type=int, default=200,
@@ -582,7 +591,7 @@ def main():
         x, y = load_split(net, "train",
                           batch * (args.steps + args.warmup))
         result.update(bench_train(net, model, x, y, batch, args.steps,
-                                  args.warmup))
+                                  args.warmup, args.repeats))
     else:
         batch = args.batch or 256
         x, _ = load_split(net, "test", max(batch * 2, args.latency_runs))
