@@ -163,7 +163,10 @@ def command_line():
 
 
 def machine():
-    """The machine a run is on, for docs/results.md."""
+    """The machine a run is on and the Kiln it runs, for docs/results.md.
+    Taken when the run starts: a run of hours may outlive the commit it
+    began on. A tree with changes outside docs/ (which the runs write) is
+    marked, as its commit alone does not name the code."""
     cpu, flags = platform.machine(), ""
     try:
         with open("/proc/cpuinfo") as f:
@@ -181,6 +184,12 @@ def machine():
         commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
                                  "HEAD"], capture_output=True,
                                 text=True).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", ROOT, "status", "--porcelain",
+             "--untracked-files=no", "--", ".", ":(exclude)docs"],
+            capture_output=True, text=True).stdout.strip()
+        if commit and changed:
+            commit += " with local changes"
     except OSError:
         commit = ""
     return {"cpu": cpu, "cores": os.cpu_count(), "isa": " ".join(isa),
