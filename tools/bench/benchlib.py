@@ -11,6 +11,7 @@ import platform
 import re
 import shlex
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -289,6 +290,19 @@ def text_table(header, rows):
     lines = [fmt % tuple(header)]
     lines += [fmt % tuple(str(c) for c in r) for r in rows]
     return "\n".join(l.rstrip() for l in lines)
+
+
+def median_rate(images, repeats, window):
+    """Images/s of `window()`, which processes `images` images: the median
+    of `repeats` timed calls, since a small network's window lasts
+    milliseconds and one hiccup of the machine would otherwise be the
+    figure."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        window()
+        rates.append(images / (time.perf_counter() - start))
+    return statistics.median(rates)
 
 
 # --- data for timing runs ----------------------------------------------------------

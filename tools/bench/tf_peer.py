@@ -12,8 +12,9 @@ layer before a 'valid' one.
 
 Usage: PYTHON tf_peer.py count|train|infer|accuracy MODEL.json [options]
 (--help); accuracy trains as the model file says and prints the test
-accuracy (the reference for a Kiln figure that falls short); count checks every layer's output shape against kilnc's, and the total
-against kilnc --summary's given --expect-params.
+accuracy (the reference for a Kiln figure that falls short); count checks
+every layer's output shape against kilnc's, and the total against kilnc
+--summary's given --expect-params.
 """
 
 import argparse
@@ -188,12 +189,13 @@ def optimizer(net):
     return keras.optimizers.RMSprop(o["lr"], o["rho"], epsilon=o["epsilon"])
 
 
-def load_split(net, count):
-    """The first `count` training images of the model's classes, scaled to
-    [0, 1] and shaped as the model's input, with one-hot labels."""
+def load_split(net, split, count):
+    """The first `count` images of `split` ("train" or "test") of the
+    model's classes, scaled to [0, 1] and shaped as the model's input, with
+    one-hot labels."""
     d = net["data"]
-    shape, pixels = bl.read_idx(d["train_images"])
-    _, labels = bl.read_idx(d["train_labels"])
+    shape, pixels = bl.read_idx(d[split + "_images"])
+    _, labels = bl.read_idx(d[split + "_labels"])
     images = np.frombuffer(pixels, np.uint8).reshape(shape)
     labels = np.frombuffer(labels, np.uint8).astype(np.int64)
     if d["select"]:
@@ -204,15 +206,6 @@ def load_split(net, count):
     in_shape = net["layers"][net["input"]]["shape"][1:]
     x = (images.astype(np.float32) / 255.0).reshape([len(images)] + in_shape)
     return x, np.eye(d["classes"], dtype=np.float32)[labels]
-
-
-def load_test(net, count):
-    """The first `count` test images of the model's classes, as load_split's,
-    with integer labels."""
-    d = dict(net["data"])
-    d["train_images"], d["train_labels"] = d["test_images"], d["test_labels"]
-    x, y = load_split(dict(net, data=d), count)
-    return x, y.argmax(1)
 
 
 def accuracy(net, model, args):
@@ -233,11 +226,9 @@ def accuracy(net, model, args):
     if t["loss"] != "categorical_crossentropy":
         sys.exit("tf_peer: %s: loss '%s' is not replicated"
                  % (net["name"], t["loss"]))
-    keras.utils.set_random_seed(args.seed)
-    model = build(net)  # drawn again, from the seed just set
     model.compile(optimizer(net), keras.losses.CategoricalCrossentropy(
         from_logits=t["from_logits"]), metrics=["accuracy"])
-    x, y = load_split(net, args.limit or 1 << 30)
+    x, y = load_split(net, "train", args.limit or 1 << 30)
     callbacks = []
     es = t["early_stopping"]
     if es["enabled"]:
@@ -251,11 +242,13 @@ def accuracy(net, model, args):
                         validation_split=t["validation_split"],
                         shuffle=t["shuffle"], callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - start
-    xt, yt = load_test(net, args.test_limit or 1 << 30)
+    xt, yt = load_split(net, "test", args.test_limit or 1 << 30)
     predicted = model.predict(xt, batch_size=1000, verbose=0).argmax(1)
+    # Keras trains on the part before its validation split.
+    trained = int(len(x) * (1 - t["validation_split"]))
     return {"seed": args.seed, "epochs": len(history.history["loss"]),
-            "train_images": len(x), "test_images": len(xt),
-            "test_accuracy": float((predicted == yt).mean()),
+            "train_images": trained, "test_images": len(xt),
+            "test_accuracy": float((predicted == yt.argmax(1)).mean()),
             "seconds": seconds}
 
 
@@ -277,7 +270,7 @@ def main():
     ap.add_argument("--batches", type=int, default=8)
     ap.add_argument("--latency-runs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0,
-                    help="accuracy: Keras' seed for weights, shuffles and "
+                    help="Keras' seed for weights, shuffles and "
                     "dropout")
     ap.add_argument("--epochs", type=int, default=0,
                     help="accuracy: override the file's epochs")
@@ -293,6 +286,8 @@ def main():
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     with open(args.model) as f:
         net = json.load(f)
+    # Weights, shuffles and dropout from --seed (accuracy's reference runs).
+    keras.utils.set_random_seed(args.seed)
     model = build(net)
     result = {"model": net["name"], "tensorflow": tf.__version__}
     if args.command == "count":
@@ -312,21 +307,18 @@ def main():
         batch = args.batch or net["training"]["batch_size"]
         model.compile(optimizer(net), "categorical_crossentropy",
                       metrics=["accuracy"])
-        x, y = load_split(net, batch * max(args.steps, args.warmup))
+        x, y = load_split(net, "train", batch * max(args.steps, args.warmup))
         model.fit(x[:batch * args.warmup], y[:batch * args.warmup],
                   batch_size=batch, epochs=1, verbose=0, shuffle=False)
         n = batch * args.steps
-        rates = []  # the median of --repeats windows, as torch_peer.py
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            model.fit(x[:n], y[:n], batch_size=batch, epochs=1, verbose=0,
-                      shuffle=False)
-            rates.append(n / (time.perf_counter() - start))
-        result.update(images_per_s=statistics.median(rates),
-                      steps=args.steps, repeats=args.repeats, batch=batch)
+        rate = bl.median_rate(n, args.repeats, lambda: model.fit(
+            x[:n], y[:n], batch_size=batch, epochs=1, verbose=0,
+            shuffle=False))
+        result.update(images_per_s=rate, steps=args.steps,
+                      repeats=args.repeats, batch=batch)
     else:
         batch = args.batch or 256
-        x, _ = load_split(net, max(2 * batch, args.latency_runs))
+        x, _ = load_split(net, "train", max(2 * batch, args.latency_runs))
         model.predict_on_batch(x[:batch])
         start = time.perf_counter()
         for i in range(args.batches):

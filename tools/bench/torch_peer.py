@@ -501,18 +501,16 @@ def bench_train(net, model, x, y, batch, steps, warmup, repeats=1):
 
     for i in range(warmup):
         step(i)
-    # The median of `repeats` timed windows: a window of a small network
-    # lasts milliseconds, and one hiccup of the machine would be the figure.
-    rates, done = [], warmup
-    for _ in range(repeats):
-        start = time.perf_counter()
+    done = [warmup, None]  # steps taken, the last loss
+
+    def window():
         for i in range(steps):
-            loss = step(done + i)
-        done += steps
-        rates.append(steps * batch / (time.perf_counter() - start))
-    return {"images_per_s": statistics.median(rates), "steps": steps,
-            "repeats": repeats, "batch": batch,
-            "last_loss": float(loss)}
+            done[1] = step(done[0] + i)
+        done[0] += steps
+
+    rate = bl.median_rate(steps * batch, repeats, window)
+    return {"images_per_s": rate, "steps": steps, "repeats": repeats,
+            "batch": batch, "last_loss": float(done[1])}
 
 
 def bench_infer(model, x, batch, batches, latency_runs):
