@@ -75,6 +75,29 @@ struct Window {
   std::vector<int> kernel, stride, dilation, padBefore, inExtent, outExtent;
 };
 
+/// Constrains a kernel buffer of kiln shape `shape` (outermost first) to
+/// its static extents and to the dense layout the runtime allocates: every
+/// stride is then a constant, so an address a register tile reads at
+/// several positions is one base plus constant offsets (a 6x2 tile read at
+/// twelve runtime-strided addresses ran short of general registers).
+void constrainDense(Halide::Internal::Parameter buffer,
+                    ArrayRef<int64_t> shape) {
+  int64_t stride = 1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    int64_t extent = shape[shape.size() - 1 - d];
+    int dim = static_cast<int>(d);
+    if (stride > 0)
+      buffer.set_stride_constraint(dim, asInt(stride));
+    if (ShapedType::isDynamic(extent)) {
+      stride = 0;
+      continue;
+    }
+    buffer.set_min_constraint(dim, 0);
+    buffer.set_extent_constraint(dim, asInt(extent));
+    stride = stride > 0 ? stride * extent : 0;
+  }
+}
+
 /// Builds a Window from attributes in kiln order: (H, W) arrays for 2-D,
 /// scalars for 1-D; `padding` is (top, bottom, left, right) or (left, right).
 Window makeWindow(ArrayRef<int64_t> kernelHW, ArrayRef<int64_t> strideHW,
@@ -244,8 +267,15 @@ private:
                  Func input, bool inputIsComputed, Func weights,
                  bool weightsIsComputed);
 
-  /// Finds the output an anchor reaches through elementwise ops only.
-  int fusedOutputOf(Value value, Operation *terminator);
+  /// Finds the output an anchor reaches through elementwise ops and at
+  /// most one pooling of `tilablePools`; `taps` is then the pooling's
+  /// window size (1 without one).
+  int fusedOutputOf(Value value, Operation *terminator, int &taps);
+
+  /// Poolings whose windows neither overlap nor pad, with their window
+  /// sizes: each output position reads positions no other one reads, so
+  /// what they pool can be computed per tile of their result.
+  llvm::DenseMap<Operation *, int> tilablePools;
 
   /// The ops anchors came from, parallel to kernel.anchors.
   std::vector<Operation *> anchorOps;
@@ -407,6 +437,16 @@ LogicalResult Lowering::lowerConvGradInput(Operation *op, Value gradOut,
   // ResNet-50's stride-2 projections) skip the whole reduction, rather
   // than computing it and selecting zero at every step.
   bool pointwise = llvm::all_of(w.kernel, [](int64_t k) { return k == 1; });
+  // Rows of a 2-D window: the row is outside the register tile, so a
+  // predicate on it trims the kernel-row loop to the rows that reach an
+  // output instead of summing zeros from the padding (on a 3x3 map, 5 rows
+  // of 3 taps reach 9 of 15 row-tap pairs).
+  int rows = w.spatial - 1;
+  bool trimRows = !pointwise && w.spatial == 2 && w.stride[rows] == 1;
+  if (trimRows) {
+    Expr t = v[1 + rows] + w.padBefore[rows] - r[1 + rows] * w.dilation[rows];
+    r.where(t >= 0 && t < w.outExtent[rows]);
+  }
   if (pointwise && !Halide::Internal::is_const_one(valid)) {
     r.where(valid);
     grad(v) += term;
@@ -536,6 +576,12 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, const Window &w,
     }
     result = result / Halide::cast<float>(count);
   }
+  bool tilable = true;
+  for (int i = 0; i < w.spatial; ++i)
+    tilable = tilable && w.stride[i] >= w.kernel[i] && w.padBefore[i] == 0 &&
+              w.outExtent[i] * w.stride[i] <= w.inExtent[i];
+  if (tilable)
+    tilablePools[op] = static_cast<int>(taps.size());
   Func pool(isMax ? "max_pool" : "avg_pool");
   pool(v) = result;
   set(op->getResult(0), pool);
@@ -1159,13 +1205,19 @@ static bool isElementwise(Operation *op) {
              FoldScaleOp>(op);
 }
 
-int Lowering::fusedOutputOf(Value value, Operation *terminator) {
+int Lowering::fusedOutputOf(Value value, Operation *terminator, int &taps) {
+  taps = 1;
   while (value.hasOneUse()) {
     OpOperand &use = *value.getUses().begin();
     Operation *user = use.getOwner();
     if (user == terminator)
       return static_cast<int>(use.getOperandNumber());
-    if (!isElementwise(user) || user->getNumResults() != 1)
+    if (user->getNumResults() != 1)
+      return -1;
+    auto pool = tilablePools.find(user);
+    if (pool != tilablePools.end() && taps == 1)
+      taps = pool->second;
+    else if (!isElementwise(user))
       return -1;
     value = user->getResult(0);
   }
@@ -1286,11 +1338,7 @@ LogicalResult Lowering::run(Block &body) {
       ka.shape = toShapeDims(tensor.getShape());
       // Static extents are known: telling Halide lets it drop bounds checks
       // and unroll fully. The batch (outermost) stays free.
-      for (int64_t d = 0; d < tensor.getRank(); ++d) {
-        int64_t extent = tensor.getDimSize(tensor.getRank() - 1 - d);
-        if (!ShapedType::isDynamic(extent))
-          ka.image.dim(static_cast<int>(d)).set_bounds(0, asInt(extent));
-      }
+      constrainDense(ka.image.parameter(), tensor.getShape());
       funcs[arg] = Func(ka.image);
     } else if (arg.getType().isF32()) {
       ka.kind = KernelArg::Kind::F32;
@@ -1324,19 +1372,17 @@ LogicalResult Lowering::run(Block &body) {
     out(vars) = get(value)(asExprs(vars));
     // As for the arguments: static extents of the result are known, so loops
     // over them have constant extents (an autoscheduler may unroll them).
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      int64_t extent = type.getDimSize(type.getRank() - 1 - d);
-      if (!ShapedType::isDynamic(extent))
-        out.output_buffer()
-            .dim(static_cast<int>(d))
-            .set_bounds(0, asInt(extent));
-    }
+    constrainDense(out.output_buffer().parameter(), type.getShape());
     kernel.outputs.push_back(out);
     kernel.outputShapes.push_back(toShapeDims(type.getShape()));
   }
-  for (size_t i = 0; i < kernel.anchors.size(); ++i)
-    kernel.anchors[i].fusedOutput =
-        fusedOutputOf(anchorOps[i]->getResult(0), terminator);
+  for (size_t i = 0; i < kernel.anchors.size(); ++i) {
+    Anchor &anchor = kernel.anchors[i];
+    anchor.fusedOutput =
+        fusedOutputOf(anchorOps[i]->getResult(0), terminator, anchor.fusedTaps);
+    if (anchor.fusedOutput < 0)
+      anchor.fusedTaps = 1;
+  }
   return success();
 }
 

@@ -192,7 +192,8 @@ void checkOps(std::initializer_list<const char *> names,
 // Tests the schedule shapes the heuristic picks only for large layers on
 // small ones: a dense reduction summed in blocks (37 steps in blocks of 16
 // and 8, the last block partial) and weight gradients without a batch split
-// (rf0), at a batch that fills a tile and one that does not.
+// (rf0), at a batch that fills a tile and one that does not (a dense layer
+// then sums in one pass, not in blocks).
 TEST(CodegenVsInterpreter, BlockedDenseAndUnsplitGradients) {
   checkOps({"dense_bias_gelu", "dense_grads", "conv2d_grads", "conv1d_grads"},
            {"v8 t2x3 u1 stage rf0 pr kb16 gpu32x4",

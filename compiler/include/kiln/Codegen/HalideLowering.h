@@ -61,10 +61,14 @@ struct Anchor {
   bool weightsIsComputed = false;
   /// The result shape of the op (kiln order, -1 for the batch).
   std::vector<int64_t> shape;
-  /// The kernel output this op feeds through elementwise ops only, so that
-  /// it is computed per tile of that output; -1 when it is computed whole
-  /// first (it feeds a reduction, several outputs, or nothing).
+  /// The kernel output this op feeds through elementwise ops and at most
+  /// one pooling whose windows neither overlap nor pad, so that it is
+  /// computed per tile of that output; -1 when it is computed whole first
+  /// (it feeds a reduction, several outputs, or nothing).
   int fusedOutput = -1;
+  /// Positions of this op's result per position of the fused output: the
+  /// fused pooling's window size, 1 without one.
+  int fusedTaps = 1;
 };
 
 /// A sum over every position of a channels-innermost tensor but the channel
