@@ -9,6 +9,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Sequence.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -276,6 +277,10 @@ private:
   /// sizes: each output position reads positions no other one reads, so
   /// what they pool can be computed per tile of their result.
   llvm::DenseMap<Operation *, int> tilablePools;
+
+  /// Poolings lowered to read a kernel output (the value they pool is
+  /// yielded too) rather than that value's algorithm.
+  llvm::SmallPtrSet<Operation *, 4> poolsOfOutputs;
 
   /// The ops anchors came from, parallel to kernel.anchors.
   std::vector<Operation *> anchorOps;
@@ -1207,12 +1212,23 @@ static bool isElementwise(Operation *op) {
 
 int Lowering::fusedOutputOf(Value value, Operation *terminator, int &taps) {
   taps = 1;
-  while (value.hasOneUse()) {
-    OpOperand &use = *value.getUses().begin();
-    Operation *user = use.getOwner();
-    if (user == terminator)
-      return static_cast<int>(use.getOperandNumber());
-    if (user->getNumResults() != 1)
+  while (true) {
+    // One use, or one yield besides poolings that read the yielded output.
+    Operation *user = nullptr;
+    int yieldedAt = -1;
+    for (OpOperand &use : value.getUses()) {
+      if (use.getOwner() == terminator && yieldedAt < 0)
+        yieldedAt = static_cast<int>(use.getOperandNumber());
+      else if (poolsOfOutputs.contains(use.getOwner()))
+        continue;
+      else if (user || use.getOwner() == terminator)
+        return -1;
+      else
+        user = use.getOwner();
+    }
+    if (yieldedAt >= 0)
+      return user ? -1 : yieldedAt;
+    if (!user || user->getNumResults() != 1)
       return -1;
     auto pool = tilablePools.find(user);
     if (pool != tilablePools.end() && taps == 1)
@@ -1221,7 +1237,6 @@ int Lowering::fusedOutputOf(Value value, Operation *terminator, int &taps) {
       return -1;
     value = user->getResult(0);
   }
-  return -1;
 }
 
 LogicalResult Lowering::lowerElementwise(Operation *op) {
@@ -1363,19 +1378,70 @@ LogicalResult Lowering::run(Block &body) {
       return failure();
 
   Operation *terminator = body.getTerminator();
-  for (auto [i, value] : llvm::enumerate(terminator->getOperands())) {
+  auto operands = terminator->getOperands();
+  for (auto [i, value] : llvm::enumerate(operands)) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
     if (!type)
       return terminator->emitError("kernel results must be tensors");
-    std::vector<Var> vars = makeVars(type.getRank());
     Func out(kernel.name + "_out" + std::to_string(i));
-    out(vars) = get(value)(asExprs(vars));
-    // As for the arguments: static extents of the result are known, so loops
-    // over them have constant extents (an autoscheduler may unroll them).
-    constrainDense(out.output_buffer().parameter(), type.getShape());
     kernel.outputs.push_back(out);
     kernel.outputShapes.push_back(toShapeDims(type.getShape()));
   }
+  // A pooling of a value the kernel also yields (training keeps the
+  // activations a max pool's gradient reads) pools that output instead of
+  // recomputing its value, so the reduction before them is computed once,
+  // per tile of that output, and not whole into a buffer of its own.
+  llvm::DenseMap<Value, unsigned> yielded;
+  for (auto [i, value] : llvm::enumerate(operands))
+    yielded.try_emplace(value, i);
+  auto isPool = [](Operation *op) {
+    return op && isa<MaxPool2DOp, AvgPool2DOp, MaxPool1DOp, AvgPool1DOp>(op);
+  };
+  // The output a yielded pooling reads, -1 if none (or if that output is
+  // itself such a pooling: one level only).
+  auto pooledOutput = [&](Value value) -> int {
+    Operation *def = value.getDefiningOp();
+    if (!isPool(def))
+      return -1;
+    Value in = def->getOperand(0);
+    auto it = yielded.find(in);
+    if (it == yielded.end() ||
+        (isPool(in.getDefiningOp()) &&
+         yielded.count(in.getDefiningOp()->getOperand(0))))
+      return -1;
+    return static_cast<int>(it->second);
+  };
+  for (int pass = 0; pass < 2; ++pass)
+    for (auto [i, value] : llvm::enumerate(operands)) {
+      int source = pooledOutput(value);
+      if ((source >= 0) != (pass == 1))
+        continue;
+      Func result = get(value);
+      if (source >= 0) {
+        Operation *pool = value.getDefiningOp();
+        Value in = pool->getOperand(0);
+        Func computed = get(in);
+        set(in, kernel.outputs[source]);
+        if (failed(lowerOp(pool)))
+          return failure();
+        result = get(value);
+        set(in, computed);
+        set(value, result);
+        poolsOfOutputs.insert(pool);
+        // Halide reads an output it also consumes with the alignment of
+        // its own allocations (64-byte vector loads): stated, so that a
+        // buffer without it is an error, not a fault. The runtime's arena
+        // and JitRunner's buffers are aligned so.
+        kernel.outputs[source].output_buffer().set_host_alignment(64);
+      }
+      std::vector<Var> vars = makeVars(kernel.outputShapes[i].size());
+      kernel.outputs[i](vars) = result(asExprs(vars));
+      // As for the arguments: static extents of the result are known, so
+      // loops over them have constant extents (an autoscheduler may unroll
+      // them).
+      constrainDense(kernel.outputs[i].output_buffer().parameter(),
+                     cast<RankedTensorType>(value.getType()).getShape());
+    }
   for (size_t i = 0; i < kernel.anchors.size(); ++i) {
     Anchor &anchor = kernel.anchors[i];
     anchor.fusedOutput =

@@ -119,10 +119,26 @@ static bool bind(HalideKernel &kernel, const std::vector<JitArg> &args,
     for (int64_t &d : bound.outputs[i].shape)
       if (d < 0)
         d = batch;
-    bound.outputs[i].data.assign(product(bound.outputs[i].shape), 0.0f);
-    bound.buffers.push_back(viewOf(bound.outputs[i]));
+    // Halide's own allocation (aligned as the runtime's 64-byte arena is,
+    // which kernels assume of an output they also read), copied out after.
+    std::vector<int> extents(bound.outputs[i].shape.rbegin(),
+                             bound.outputs[i].shape.rend());
+    Halide::Buffer<float> buffer = extents.empty()
+                                       ? Halide::Buffer<float>::make_scalar()
+                                       : Halide::Buffer<float>(extents);
+    buffer.fill(0.0f);
+    bound.buffers.push_back(buffer);
   }
   return true;
+}
+
+/// Copies the realized output buffers into the bound outputs.
+static void copyOut(Bound &bound) {
+  for (size_t i = 0; i < bound.outputs.size(); ++i) {
+    Halide::Buffer<float> buffer = bound.buffers[i];
+    const float *begin = buffer.data();
+    bound.outputs[i].data.assign(begin, begin + buffer.number_of_elements());
+  }
 }
 
 std::vector<HostTensor> JitKernel::run(const std::vector<JitArg> &args,
@@ -138,6 +154,7 @@ std::vector<HostTensor> JitKernel::run(const std::vector<JitArg> &args,
     message = std::string("kernel '") + kernel.name + "' failed: " + e.what();
     return {};
   }
+  copyOut(bound);
   return std::move(bound.outputs);
 }
 

@@ -724,16 +724,36 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
     return a.kind == AnchorKind::BatchReduction;
   });
+  // The output a convolution is tiled by, when it is computed per tile of
+  // one (the others, e.g. a pooling of it, do not size its tile).
+  int convOutput = -1;
+  for (const Anchor &anchor : kernel.anchors)
+    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput >= 0)
+      convOutput = anchor.fusedOutput;
   for (size_t i = 0; i < kernel.outputs.size(); ++i) {
     const std::vector<int64_t> &shape = kernel.outputShapes[i];
+    if (convOutput >= 0 && static_cast<int>(i) != convOutput)
+      continue;
     // Prefer a column tile that divides the width so no column is computed
-    // twice by the shifted-in last tile.
+    // twice by the shifted-in last tile; failing that, the widest tile that
+    // computes at most a tenth more columns than there are (an 11-wide map:
+    // 6, two tiles of 12 columns, not 5, three of 15).
     if (shape.size() == 4 && shape[2] > 0 && pooledTaps == 1) {
-      for (int t = s.tileOuter; t >= 3; --t)
-        if (shape[2] % t == 0) {
+      int64_t width = shape[2];
+      int widest = s.tileOuter;
+      bool divides = false;
+      for (int t = widest; t >= 3; --t)
+        if (width % t == 0) {
           s.tileOuter = t;
+          divides = true;
           break;
         }
+      if (!divides && width > widest)
+        for (int t = widest; t >= 3; --t)
+          if ((width + t - 1) / t * t * 10 <= width * 11) {
+            s.tileOuter = t;
+            break;
+          }
       // A power-of-two width (VGG-16's 32- to 4-wide maps) cuts the tile
       // to 4 columns: 8 accumulators, which leaves most of 32 vector
       // registers idle. Twice the channels per tile use each input value

@@ -25,11 +25,13 @@
 
 #include <HalideRuntime.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,10 +42,31 @@ extern "C" const int kiln_kernel_count;
 
 namespace {
 
+/// 64-byte aligned storage, as the runtime's arena gives every kernel
+/// buffer (a kernel that reads back an output it wrote checks it).
+template <typename T> struct Aligned64 {
+  using value_type = T;
+  Aligned64() = default;
+  template <typename U> Aligned64(const Aligned64<U> &) {}
+  T *allocate(size_t n) {
+    void *p = nullptr;
+    if (posix_memalign(&p, 64, std::max<size_t>(n * sizeof(T), 64)) != 0)
+      throw std::bad_alloc();
+    return static_cast<T *>(p);
+  }
+  void deallocate(T *p, size_t) { std::free(p); }
+  template <typename U> bool operator==(const Aligned64<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const Aligned64<U> &) const {
+    return false;
+  }
+};
+
 /// A tensor argument or output and the halide_buffer_t over its data.
 struct Tensor {
   std::vector<int64_t> shape;
-  std::vector<float> data;
+  std::vector<float, Aligned64<float>> data;
   std::vector<halide_dimension_t> dims;
   halide_buffer_t buffer{};
 };
