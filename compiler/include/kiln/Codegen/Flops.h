@@ -20,7 +20,9 @@ namespace codegen {
 /// gradients), one per result element for everything else. A convolution
 /// counts every tap of its window, as the layer defines its work, though
 /// codegen skips taps that read only padding (a 3x3 'same' window on a 1x1
-/// map): such kernels can show more than the machine's peak.
+/// map) and, under a fused pooling, positions no window reads (the last
+/// row and column of an 11x11 map pooled 2x2/2): such kernels can show
+/// more than the machine's peak.
 double flopsOf(mlir::Operation *op, int64_t batch);
 
 /// The sum of flopsOf over the ops of `block`.
