@@ -269,14 +269,19 @@ private:
                  bool weightsIsComputed);
 
   /// Finds the output an anchor reaches through elementwise ops and at
-  /// most one pooling of `tilablePools`; `taps` is then the pooling's
+  /// most one tilable pooling; on success sets `taps` to that pooling's
   /// window size (1 without one).
   int fusedOutputOf(Value value, Operation *terminator, int &taps);
 
-  /// Poolings whose windows neither overlap nor pad, with their window
-  /// sizes: each output position reads positions no other one reads, so
-  /// what they pool can be computed per tile of their result.
-  llvm::DenseMap<Operation *, int> tilablePools;
+  /// Every pooling lowered, with its window size and whether its windows
+  /// neither overlap nor pad (tilable): then each output position reads
+  /// positions no other one reads, so what it pools can be computed per
+  /// tile of its result.
+  struct PoolInfo {
+    int taps;
+    bool tilable;
+  };
+  llvm::DenseMap<Operation *, PoolInfo> pools;
 
   /// Poolings lowered to read a kernel output (the value they pool is
   /// yielded too) rather than that value's algorithm.
@@ -585,8 +590,7 @@ LogicalResult Lowering::lowerPool(Operation *op, Value input, const Window &w,
   for (int i = 0; i < w.spatial; ++i)
     tilable = tilable && w.stride[i] >= w.kernel[i] && w.padBefore[i] == 0 &&
               w.outExtent[i] * w.stride[i] <= w.inExtent[i];
-  if (tilable)
-    tilablePools[op] = static_cast<int>(taps.size());
+  pools[op] = {static_cast<int>(taps.size()), tilable};
   Func pool(isMax ? "max_pool" : "avg_pool");
   pool(v) = result;
   set(op->getResult(0), pool);
@@ -1211,7 +1215,7 @@ static bool isElementwise(Operation *op) {
 }
 
 int Lowering::fusedOutputOf(Value value, Operation *terminator, int &taps) {
-  taps = 1;
+  int windowTaps = 1;
   while (true) {
     // One use, or one yield besides poolings that read the yielded output.
     Operation *user = nullptr;
@@ -1226,13 +1230,17 @@ int Lowering::fusedOutputOf(Value value, Operation *terminator, int &taps) {
       else
         user = use.getOwner();
     }
-    if (yieldedAt >= 0)
-      return user ? -1 : yieldedAt;
+    if (yieldedAt >= 0) {
+      if (user)
+        return -1;
+      taps = windowTaps;
+      return yieldedAt;
+    }
     if (!user || user->getNumResults() != 1)
       return -1;
-    auto pool = tilablePools.find(user);
-    if (pool != tilablePools.end() && taps == 1)
-      taps = pool->second;
+    auto pool = pools.find(user);
+    if (pool != pools.end() && pool->second.tilable && windowTaps == 1)
+      windowTaps = pool->second.taps;
     else if (!isElementwise(user))
       return -1;
     value = user->getResult(0);
@@ -1394,20 +1402,15 @@ LogicalResult Lowering::run(Block &body) {
   llvm::DenseMap<Value, unsigned> yielded;
   for (auto [i, value] : llvm::enumerate(operands))
     yielded.try_emplace(value, i);
-  auto isPool = [](Operation *op) {
-    return op && isa<MaxPool2DOp, AvgPool2DOp, MaxPool1DOp, AvgPool1DOp>(op);
-  };
-  // The output a yielded pooling reads, -1 if none (or if that output is
-  // itself such a pooling: one level only).
+  // The output a yielded pooling reads, -1 if none. That output is not a
+  // pooling itself, so every source is defined in the first pass below.
   auto pooledOutput = [&](Value value) -> int {
     Operation *def = value.getDefiningOp();
-    if (!isPool(def))
+    if (!pools.count(def))
       return -1;
     Value in = def->getOperand(0);
     auto it = yielded.find(in);
-    if (it == yielded.end() ||
-        (isPool(in.getDefiningOp()) &&
-         yielded.count(in.getDefiningOp()->getOperand(0))))
+    if (it == yielded.end() || pools.count(in.getDefiningOp()))
       return -1;
     return static_cast<int>(it->second);
   };
@@ -1446,8 +1449,6 @@ LogicalResult Lowering::run(Block &body) {
     Anchor &anchor = kernel.anchors[i];
     anchor.fusedOutput =
         fusedOutputOf(anchorOps[i]->getResult(0), terminator, anchor.fusedTaps);
-    if (anchor.fusedOutput < 0)
-      anchor.fusedTaps = 1;
   }
   return success();
 }

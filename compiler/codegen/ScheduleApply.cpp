@@ -707,14 +707,20 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   // on report 002 Model 4's convolutions at batch 256 (AVX-512): 4x1
   // pooled tiles of a 2x2 window ran 1.2x faster than 2x2 and 1.4x faster
   // than 2x3 (24 accumulators); 2x2 on 32 channels 1.6x faster than 2x3.
-  int pooledTaps = 1;
+  // (`convOutput`: the output a convolution is tiled by, when it is
+  // computed per tile of one; the others, e.g. a pooling of it, do not
+  // size its column tile below.)
+  int pooledTaps = 1, convOutput = -1;
   int64_t pooledChannels = 0;
-  for (const Anchor &anchor : kernel.anchors)
-    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput >= 0 &&
-        anchor.fusedTaps > 1) {
+  for (const Anchor &anchor : kernel.anchors) {
+    if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0)
+      continue;
+    convOutput = anchor.fusedOutput;
+    if (anchor.fusedTaps > 1) {
       pooledTaps = std::max(pooledTaps, anchor.fusedTaps);
       pooledChannels = std::max(pooledChannels, anchor.shape.back());
     }
+  }
   if (pooledTaps > 1) {
     int accumulators = manyRegisters ? 16 : 8;
     s.tileInner =
@@ -724,12 +730,6 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
     return a.kind == AnchorKind::BatchReduction;
   });
-  // The output a convolution is tiled by, when it is computed per tile of
-  // one (the others, e.g. a pooling of it, do not size its tile).
-  int convOutput = -1;
-  for (const Anchor &anchor : kernel.anchors)
-    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput >= 0)
-      convOutput = anchor.fusedOutput;
   for (size_t i = 0; i < kernel.outputs.size(); ++i) {
     const std::vector<int64_t> &shape = kernel.outputShapes[i];
     if (convOutput >= 0 && static_cast<int>(i) != convOutput)
