@@ -3,6 +3,7 @@
 #include "kiln/Codegen/HalideLowering.h"
 
 #include "kiln/IR/KilnOps.h"
+#include "kiln/runtime/Alignment.h"
 #include "kiln/runtime/CounterRng.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -1432,10 +1433,11 @@ LogicalResult Lowering::run(Block &body) {
         set(value, result);
         poolsOfOutputs.insert(pool);
         // Halide reads an output it also consumes with the alignment of
-        // its own allocations (64-byte vector loads): stated, so that a
+        // its own allocations (aligned vector loads): stated, so that a
         // buffer without it is an error, not a fault. The runtime's arena
         // and JitRunner's buffers are aligned so.
-        kernel.outputs[source].output_buffer().set_host_alignment(64);
+        kernel.outputs[source].output_buffer().set_host_alignment(
+            kiln::rt::kBufferAlignment);
       }
       std::vector<Var> vars = makeVars(kernel.outputShapes[i].size());
       kernel.outputs[i](vars) = result(asExprs(vars));

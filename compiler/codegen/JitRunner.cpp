@@ -119,7 +119,7 @@ static bool bind(HalideKernel &kernel, const std::vector<JitArg> &args,
     for (int64_t &d : bound.outputs[i].shape)
       if (d < 0)
         d = batch;
-    // Halide's own allocation (aligned as the runtime's 64-byte arena is,
+    // Halide's own allocation (at least as aligned as the runtime's arena,
     // which kernels assume of an output they also read), copied out after.
     std::vector<int> extents(bound.outputs[i].shape.rbegin(),
                              bound.outputs[i].shape.rend());

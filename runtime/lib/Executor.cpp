@@ -1,6 +1,7 @@
 //===- Executor.cpp - Running a plan's kernels ----------------------------===//
 
 #include "kiln/runtime/Executor.h"
+#include "kiln/runtime/Alignment.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -143,10 +144,11 @@ Status Executor::init(const fb::Plan &p, const EmbeddedModel &m) {
   }
 
   void *memory = nullptr;
-  // 64-byte alignment: the plan aligns buffers to 64 and vector loads like it.
-  if (posix_memalign(&memory, 64,
-                     static_cast<size_t>(std::max<int64_t>(arenaBytes, 64))) !=
-      0)
+  // The plan's offsets are multiples of the alignment, so every buffer is
+  // aligned as the kernels assume.
+  if (posix_memalign(&memory, kBufferAlignment,
+                     static_cast<size_t>(
+                         std::max<int64_t>(arenaBytes, kBufferAlignment))) != 0)
     return Status::error("cannot allocate the " + std::to_string(arenaBytes) +
                          "-byte arena");
   arena = std::unique_ptr<uint8_t, void (*)(void *)>(

@@ -137,7 +137,8 @@ public:
           << ";\n";
     table.close();
     std::ofstream(dir + "/manifest") << manifest;
-    std::string link = cxx + " -O1 -std=c++17 -I/usr/include/halide14 " +
+    std::string link = cxx + " -O1 -std=c++17 -I/usr/include/halide14 -I" KILN_SOURCE_DIR
+                       "/runtime/include " +
                        KILN_SOURCE_DIR "/test/unit/KernelRunner.cpp " + dir +
                        "/table.cpp" + objects + " " + dir +
                        "/rt.o -lpthread -ldl -o " + dir + "/runner 2>" + dir +

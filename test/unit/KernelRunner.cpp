@@ -23,6 +23,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/runtime/Alignment.h"
+
 #include <HalideRuntime.h>
 
 #include <algorithm>
@@ -42,23 +44,25 @@ extern "C" const int kiln_kernel_count;
 
 namespace {
 
-/// 64-byte aligned storage, as the runtime's arena gives every kernel
-/// buffer (a kernel that reads back an output it wrote checks it).
-template <typename T> struct Aligned64 {
+/// Storage aligned as the runtime's arena aligns every kernel buffer (a
+/// kernel that reads back an output it wrote checks it).
+template <typename T> struct Aligned {
   using value_type = T;
-  Aligned64() = default;
-  template <typename U> Aligned64(const Aligned64<U> &) {}
+  Aligned() = default;
+  template <typename U> Aligned(const Aligned<U> &) {}
   T *allocate(size_t n) {
     void *p = nullptr;
-    if (posix_memalign(&p, 64, std::max<size_t>(n * sizeof(T), 64)) != 0)
+    constexpr size_t alignment = kiln::rt::kBufferAlignment;
+    if (posix_memalign(&p, alignment,
+                       std::max<size_t>(n * sizeof(T), alignment)) != 0)
       throw std::bad_alloc();
     return static_cast<T *>(p);
   }
   void deallocate(T *p, size_t) { std::free(p); }
-  template <typename U> bool operator==(const Aligned64<U> &) const {
+  template <typename U> bool operator==(const Aligned<U> &) const {
     return true;
   }
-  template <typename U> bool operator!=(const Aligned64<U> &) const {
+  template <typename U> bool operator!=(const Aligned<U> &) const {
     return false;
   }
 };
@@ -66,7 +70,7 @@ template <typename T> struct Aligned64 {
 /// A tensor argument or output and the halide_buffer_t over its data.
 struct Tensor {
   std::vector<int64_t> shape;
-  std::vector<float, Aligned64<float>> data;
+  std::vector<float, Aligned<float>> data;
   std::vector<halide_dimension_t> dims;
   halide_buffer_t buffer{};
 };

@@ -3,6 +3,8 @@
 #ifndef KILN_TRANSFORMS_PASSES_H
 #define KILN_TRANSFORMS_PASSES_H
 
+#include "kiln/runtime/Alignment.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace kiln {

@@ -109,7 +109,8 @@ def KilnPlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
   let options = [
     Option<"batch", "batch", "int64_t", /*default=*/"0",
            "Batch size to plan for (0: kiln.training's batch_size)">,
-    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+    Option<"alignment", "alignment", "int64_t",
+           /*default=*/"::kiln::rt::kBufferAlignment",
            "Byte alignment of every buffer in the arena">,
     Option<"report", "report", "bool", /*default=*/"false",
            "Emit a remark with the arena's size and the sum of all buffers">,
