@@ -137,12 +137,13 @@ public:
           << ";\n";
     table.close();
     std::ofstream(dir + "/manifest") << manifest;
-    std::string link = cxx + " -O1 -std=c++17 -I/usr/include/halide14 -I" KILN_SOURCE_DIR
-                       "/runtime/include " +
-                       KILN_SOURCE_DIR "/test/unit/KernelRunner.cpp " + dir +
-                       "/table.cpp" + objects + " " + dir +
-                       "/rt.o -lpthread -ldl -o " + dir + "/runner 2>" + dir +
-                       "/link.log";
+    // The runner reads the runtime's buffer alignment (Alignment.h).
+    std::string flags = " -O1 -std=c++17 -I/usr/include/halide14"
+                        " -I" KILN_SOURCE_DIR "/runtime/include ";
+    std::string link =
+        cxx + flags + KILN_SOURCE_DIR "/test/unit/KernelRunner.cpp " + dir +
+        "/table.cpp" + objects + " " + dir + "/rt.o -lpthread -ldl -o " + dir +
+        "/runner 2>" + dir + "/link.log";
     if (std::system(link.c_str()) != 0) {
       log = "link failed (" + dir + "/link.log): " + link;
       return false;
