@@ -11,12 +11,39 @@
 using namespace kiln;
 using namespace kiln::codegen;
 
+std::string codegen::hostTargetName() {
+  Halide::Target host = Halide::get_host_target();
+  if (host.arch == Halide::Target::ARM && host.bits == 64)
+    return "arm64";
+  // The later AVX-512 levels Halide detects include Skylake's subset
+  // (F, CD, VL, BW, DQ), which is all x86-avx512 uses.
+  if (host.features_any_of({Halide::Target::AVX512_Skylake,
+                            Halide::Target::AVX512_Cannonlake,
+                            Halide::Target::AVX512_SapphireRapids}))
+    return "x86-avx512";
+  return "x86-avx2";
+}
+
+bool codegen::runsOnHost(const Halide::Target &target) {
+  Halide::Target host = Halide::get_host_target();
+  if (target.arch != host.arch || target.bits != host.bits ||
+      target.os != host.os || target.has_gpu_feature())
+    return false;
+  for (Halide::Target::Feature f :
+       {Halide::Target::SSE41, Halide::Target::AVX, Halide::Target::AVX2,
+        Halide::Target::FMA, Halide::Target::F16C, Halide::Target::AVX512,
+        Halide::Target::AVX512_Skylake, Halide::Target::AVX512_Cannonlake,
+        Halide::Target::AVX512_SapphireRapids})
+    if (target.has_feature(f) && !host.has_feature(f))
+      return false;
+  return true;
+}
+
 bool codegen::parseTarget(const std::string &name, Halide::Target &target,
                           std::string &error) {
   // Host detection calls some AMD CPUs "avx512_sapphirerapids"; Kiln's
-  // names spell the features out.
+  // names spell the features out, and "host" picks one of them.
   static const std::map<std::string, std::string> shortNames = {
-      {"host", "x86-64-linux-avx-avx2-f16c-fma-sse41"},
       {"x86-avx2", "x86-64-linux-avx-avx2-f16c-fma-sse41"},
       {"x86-avx512", "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-"
                      "sse41"},
@@ -26,11 +53,11 @@ bool codegen::parseTarget(const std::string &name, Halide::Target &target,
       {"arm64-cuda", "arm-64-linux-cuda-cuda_capability_80"},
       {"x86-opencl", "x86-64-linux-avx-avx2-f16c-fma-sse41-opencl"},
   };
-  auto it = shortNames.find(name);
+  auto it = shortNames.find(name == "host" ? hostTargetName() : name);
   std::string spelled = it == shortNames.end() ? name : it->second;
   if (!Halide::Target::validate_target_string(spelled)) {
     error = "unknown target '" + name +
-            "' (use x86-avx2, x86-avx512, arm64, x86-cuda, arm64-cuda, "
+            "' (use host, x86-avx2, x86-avx512, arm64, x86-cuda, arm64-cuda, "
             "x86-opencl or a Halide target string)";
     return false;
   }

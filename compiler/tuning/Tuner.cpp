@@ -122,25 +122,18 @@ struct Job {
 /// Whether `target` runs on this machine: same architecture and OS, no GPU,
 /// and no instruction set the host lacks.
 bool runsHere(const Halide::Target &target, std::string &why) {
+  if (runsOnHost(target))
+    return true;
   Halide::Target host = Halide::get_host_target();
   if (target.arch != host.arch || target.bits != host.bits ||
-      target.os != host.os || target.has_gpu_feature()) {
+      target.os != host.os || target.has_gpu_feature())
     why = "kiln-tune times kernels on this machine (" + host.to_string() +
           "); target " + target.to_string() +
           " does not run here (GPU and cross targets are not tuned)";
-    return false;
-  }
-  for (Halide::Target::Feature f :
-       {Halide::Target::SSE41, Halide::Target::AVX, Halide::Target::AVX2,
-        Halide::Target::FMA, Halide::Target::F16C, Halide::Target::AVX512,
-        Halide::Target::AVX512_Skylake, Halide::Target::AVX512_Cannonlake,
-        Halide::Target::AVX512_SapphireRapids})
-    if (target.has_feature(f) && !host.has_feature(f)) {
-      why = "target " + target.to_string() +
-            " uses instructions this machine lacks (" + host.to_string() + ")";
-      return false;
-    }
-  return true;
+  else
+    why = "target " + target.to_string() +
+          " uses instructions this machine lacks (" + host.to_string() + ")";
+  return false;
 }
 
 /// The pinned schedule of `job`, by "func/kernel" or bare kernel name.

@@ -2,6 +2,7 @@
 
 #include "kiln/runtime/Session.h"
 
+#include "kiln/runtime/Cpu.h"
 #include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Json.h"
 
@@ -47,6 +48,9 @@ Status Session::open(const EmbeddedModel &model, bool training,
       !s)
     return s;
   name = planRoot->model_name()->str();
+  if (planRoot->target())
+    if (Status s = checkTargetRunsHere(planRoot->target()->str()); !s)
+      return Status::error(name + ": " + s.message());
   std::vector<int64_t> input = toShape(planRoot->input_shape());
   if (input.size() < 2 || input.size() > 3)
     return Status::error(name +

@@ -39,8 +39,11 @@ TEST(Halide, JitBesideMlir) {
        {"x86-64-linux-avx2-fma-f16c-sse41",
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41"}) {
     Halide::Target t(target);
-    if (!t.supported() ||
-        !Halide::get_host_target().features_all_of({Halide::Target::AVX2}))
+    // Only what this CPU runs: AVX2, and AVX-512 where it has it.
+    Halide::Target host = Halide::get_host_target();
+    if (!t.supported() || !host.has_feature(Halide::Target::AVX2) ||
+        (t.has_feature(Halide::Target::AVX512_Skylake) &&
+         !host.has_feature(Halide::Target::AVX512_Skylake)))
       continue;
     ++targetsRun;
     Halide::Buffer<float> out = f.realize({w, h}, t);

@@ -40,8 +40,10 @@ cl::OptionCategory category("kiln-bench options");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> targetName("target", cl::desc("Kiln or Halide target"),
-                                cl::init("x86-avx512"), cl::cat(category));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("host (default), a Kiln target name or a Halide target string"),
+    cl::init("host"), cl::cat(category));
 cl::opt<int> batch("batch", cl::desc("Batch extent"), cl::init(128),
                    cl::cat(category));
 cl::opt<std::string>

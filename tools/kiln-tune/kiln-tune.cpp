@@ -50,7 +50,7 @@ cl::opt<std::string> targetName("target",
                                 cl::desc("x86-avx2, x86-avx512, host or a "
                                          "Halide x86 target string (timed on "
                                          "this machine)"),
-                                cl::init("x86-avx512"), cl::cat(category));
+                                cl::init("host"), cl::cat(category));
 cl::opt<double> budget("budget",
                        cl::desc("Minutes of search for the whole model"),
                        cl::init(5), cl::cat(category));

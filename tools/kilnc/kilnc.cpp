@@ -82,7 +82,7 @@ struct Options {
   bool reference = false;
   bool printDebugInfo = false;
   unsigned maxErrors = 20;
-  std::string target = "x86-avx512";
+  std::string target = "host";
   std::string schedule = "heuristic";
   /// 0: kiln.training's batch_size.
   int64_t batch = 0;
@@ -111,8 +111,11 @@ const char *const usage =
     "  --emit=kernels      ... after kiln-fuse, kiln-plan-memory and\n"
     "                      kiln-assign-schedules (kernels, arena, schedules)\n"
     "  --emit=halide-stmt  print each kernel's lowered Halide statement\n"
-    "  --target=T          x86-avx2, x86-avx512 (default), arm64, x86-cuda,\n"
-    "                      arm64-cuda, x86-opencl or a Halide target string\n"
+    "  --target=T          host (default: x86-avx512 where the CPU has\n"
+    "                      AVX-512, else x86-avx2; arm64 on ARM), x86-avx2,\n"
+    "                      x86-avx512, arm64, x86-cuda, arm64-cuda, "
+    "x86-opencl\n"
+    "                      or a Halide target string\n"
     "  --schedule=S        heuristic (default), Adams2019, Mullapudi2016 or\n"
     "                      Li2018\n"
     "  --tuning-db=FILE    take each kernel's schedule from this kiln-tune\n"

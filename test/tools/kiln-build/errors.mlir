@@ -15,7 +15,7 @@
 // NAME: no-name.mlir:{{[0-9]+}}:{{[0-9]+}}: error: the module needs a kiln.model name
 
 // Tests that unknown and unlinkable targets and schedules are refused.
-// TARGET: error: unknown target 'vax-vms' (use x86-avx2, x86-avx512, arm64, x86-cuda, arm64-cuda, x86-opencl or a Halide target string)
+// TARGET: error: unknown target 'vax-vms' (use host, x86-avx2, x86-avx512, arm64, x86-cuda, arm64-cuda, x86-opencl or a Halide target string)
 // OS: error: only Linux targets can be linked
 // SCHEDULE: error: invalid --schedule 'fastest':
 

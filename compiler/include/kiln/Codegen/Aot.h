@@ -16,11 +16,20 @@
 namespace kiln {
 namespace codegen {
 
+/// The Kiln target name of this machine: "x86-avx512" when the CPU has
+/// AVX-512 (Skylake's subset), "arm64" on 64-bit ARM, else "x86-avx2".
+std::string hostTargetName();
+
+/// Whether code compiled for `target` runs on this machine (JIT or an
+/// executable built here): same architecture and OS, no GPU, and no
+/// instruction set the CPU lacks.
+bool runsOnHost(const Halide::Target &target);
+
 /// Parses a Kiln target name into a Halide target. Accepts Halide's own
 /// target strings and Kiln's short names: "x86-avx2", "x86-avx512",
-/// "arm64", "x86-cuda", "arm64-cuda", "x86-opencl", "host" (which names the
-/// AVX2 target rather than trusting host detection). Returns false and sets
-/// `error` on an unknown name.
+/// "arm64", "x86-cuda", "arm64-cuda", "x86-opencl", and "host" (the short
+/// name hostTargetName() gives, never Halide's raw host detection). Returns
+/// false and sets `error` on an unknown name.
 bool parseTarget(const std::string &name, Halide::Target &target,
                  std::string &error);
 

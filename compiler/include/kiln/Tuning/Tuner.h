@@ -29,7 +29,7 @@ namespace tuning {
 /// What to tune and how long.
 struct TuneOptions {
   /// Kiln or Halide target; it must run on this machine (JIT timing).
-  std::string target = "x86-avx512";
+  std::string target = "host";
   /// Wall-clock minutes for the whole search (checks come on top).
   double budgetMinutes = 5;
   /// Seed of the search's random choices.
