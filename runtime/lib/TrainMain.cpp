@@ -46,6 +46,10 @@ struct TrainOptions {
   bool lrGiven = false, splitGiven = false;
   int64_t patience = 0;
   bool patienceGiven = false, restoreBest = false;
+  /// Stop once this many epochs are done in all, as a signal would, but at
+  /// an epoch's end: a run too long for one sitting, done in parts.
+  int64_t stopAfter = 0;
+  bool stopAfterGiven = false;
   std::string checkpoint, history, reportJson;
   bool resume = false, noTest = false, noAugment = false;
 };
@@ -500,7 +504,16 @@ int Trainer::run() {
   bool finished = state.finished;
   if (finished)
     std::printf("Training already finished; evaluating only.\n");
-  for (int64_t epoch = state.epoch; !finished && epoch < epochs; ++epoch) {
+  else if (opt.stopAfterGiven && int64_t(state.epoch) >= opt.stopAfter)
+    std::printf("Already %lld of %lld epochs done (--stop-after %lld); "
+                "evaluating only.\n",
+                static_cast<long long>(state.epoch),
+                static_cast<long long>(epochs),
+                static_cast<long long>(opt.stopAfter));
+  for (int64_t epoch = state.epoch;
+       !finished && epoch < epochs &&
+       !(opt.stopAfterGiven && epoch >= opt.stopAfter);
+       ++epoch) {
     bool stopped = false, nonFinite = false;
     if (Status s =
             trainEpoch(epoch, int64_t(state.batchInEpoch), stopped, nonFinite);
@@ -555,6 +568,11 @@ int Trainer::run() {
                   checkpointPath.c_str());
       return 128 + stopSignal();
     }
+    if (!finished && opt.stopAfterGiven && epoch + 1 == opt.stopAfter)
+      std::printf("Stopped after epoch %lld of %lld (--stop-after); "
+                  "checkpoint written to %s (continue with --resume)\n",
+                  static_cast<long long>(epoch + 1),
+                  static_cast<long long>(epochs), checkpointPath.c_str());
   }
   if (data.haveTest)
     if (Status s = testReport(); !s)
@@ -592,6 +610,10 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
                  "early stopping: epochs without improvement (switches it on "
                  "with monitor val_loss when the model has none)",
                  &o.patienceGiven);
+  parser.integer("stop-after", &o.stopAfter, 1, 1000000,
+                 "stop once N epochs are done in all, keeping the checkpoint "
+                 "for --resume (a long run in parts)",
+                 &o.stopAfterGiven);
   parser.flag("restore-best", &o.restoreBest,
               "early stopping: restore the best epoch's weights");
   parser.integer("limit", &o.limit, 1, INT64_MAX,
