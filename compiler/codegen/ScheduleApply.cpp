@@ -33,6 +33,15 @@ int lanesFor(const Schedule &s, const Halide::Target &target, int64_t extent) {
       1, std::min<int>(natural, floorPow2(std::max<int64_t>(extent, 1))));
 }
 
+/// Vector registers of the target's float unit: 32 with AVX-512 and on
+/// AArch64, 16 with AVX2.
+int vectorRegisters(const Halide::Target &target) {
+  return target.has_feature(Halide::Target::AVX512_Skylake) ||
+                 target.arch == Halide::Target::ARM
+             ? 32
+             : 16;
+}
+
 /// Pure vars of `f`, innermost first.
 std::vector<Var> varsOf(const Func &f) { return f.args(); }
 
@@ -384,6 +393,52 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   Func tiles = partial.in();
   std::vector<Var> pv = varsOf(tiles);
   Var co("co"), ci("ci"), ko("ko"), ki("ki"), task("task");
+  std::vector<Var> qv = varsOf(partial);
+
+  // A conv filter with fewer input channels than the tile's columns (a
+  // first layer's 1) would tile one input channel: each output-gradient
+  // vector loaded then feeds as few FMAs as there are vectors. Its whole
+  // window (every tap and input channel) is the tile instead, so each
+  // vector loaded meets kh*kw*cin broadcast inputs; a quarter of the
+  // registers are left for those and the loads.
+  const std::vector<int64_t> &fs = anchor.shape; // (kh, kw, cin, cout)
+  if (fs.size() == 4 && fs[0] > 0 && fs[1] > 0 && fs[2] > 0 &&
+      fs[2] < s.tileOuter) {
+    int64_t window = fs[0] * fs[1] * fs[2];
+    int budget = vectorRegisters(target) * 3 / 4;
+    int inner = t.inner;
+    while (inner > 1 && inner * window > budget)
+      --inner;
+    if (inner * window <= budget) {
+      tiles.compute_root()
+          .split(pv[0], co, ci, lanes * inner, TailStrategy::ShiftInwards)
+          .vectorize(ci, lanes)
+          .reorder(ci, pv[1], pv[2], pv[3], co, pv[4])
+          .parallel(pv[4]);
+      for (VarOrRVar d : {VarOrRVar(ci), VarOrRVar(pv[1]), VarOrRVar(pv[2]),
+                          VarOrRVar(pv[3])})
+        tiles.unroll(d);
+      std::vector<VarOrRVar> order = {qv[0], qv[1], qv[2], qv[3]};
+      for (int d = 0; d + 1 < r.dimensions(); ++d)
+        order.push_back(r[d]);
+      order.push_back(batchInner);
+      order.push_back(qv[4]);
+      partial.compute_at(tiles, co).vectorize(qv[0], lanes);
+      partial.update().reorder(order).vectorize(qv[0], lanes);
+      for (int d = 0; d < 4; ++d) {
+        partial.unroll(qv[d]);
+        partial.update().unroll(qv[d]);
+      }
+      if (s.stageInput && anchor.inputIsComputed) {
+        std::vector<Var> iv = varsOf(anchor.input);
+        anchor.input.compute_at(tiles, pv[4])
+            .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
+      }
+      grad.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
+      grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
+      return false;
+    }
+  }
   // Static extents at least as large as the tiles: shifting the last tile
   // inwards keeps every tile the same size, so the partial sums have a
   // constant size and live in registers.
@@ -398,7 +453,6 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
     anchor.input.compute_at(tiles, pv.back())
         .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
   }
-  std::vector<Var> qv = varsOf(partial);
   std::vector<VarOrRVar> order = {qv[0], qv[1]};
   for (int d = 0; d + 1 < r.dimensions(); ++d)
     order.push_back(r[d]);
@@ -634,8 +688,7 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   Schedule s;
   // Accumulator tiles as in Halide's conv_layer app: with 32 vector
   // registers (AVX-512, AArch64) a wider tile fits than with AVX2's 16.
-  bool manyRegisters = target.has_feature(Halide::Target::AVX512_Skylake) ||
-                       target.arch == Halide::Target::ARM;
+  bool manyRegisters = vectorRegisters(target) == 32;
   s.tileInner = 2;
   s.tileOuter = manyRegisters ? 7 : 5;
   // Weight gradients: batch chunks of 4 give enough parallel partial sums
