@@ -168,12 +168,22 @@ def machine():
     Taken when the run starts: a run of hours may outlive the commit it
     began on. A tree with changes outside docs/ (which the runs write) is
     marked, as its commit alone does not name the code."""
-    cpu, flags = platform.machine(), ""
+    cpu, flags, family, model = platform.machine(), "", "", ""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip()
+                if key == "cpu family":
+                    family = value
+                elif key == "model":
+                    model = value
+                elif key == "model name":
+                    cpu = value
+                    # A virtual machine's name ("AMD EPYC") may not tell
+                    # one generation from the next, whose speeds differ.
+                    if family:
+                        cpu += " (family %s, model %s)" % (family, model)
                 elif line.startswith("flags"):
                     flags = line
                     break
