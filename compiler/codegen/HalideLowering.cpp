@@ -291,6 +291,10 @@ private:
   /// The ops anchors came from, parallel to kernel.anchors.
   std::vector<Operation *> anchorOps;
 
+  /// Max-pooling gradients whose windows tile the input, with their
+  /// windows (see HalideKernel::outputWindows).
+  std::vector<std::pair<Operation *, std::vector<int>>> disjointPoolGrads;
+
   HalideKernel &kernel;
   llvm::DenseMap<Value, Func> funcs;
 };
@@ -639,6 +643,10 @@ LogicalResult Lowering::lowerMaxPoolGrad(Operation *op, Value gradOut,
     Func grad("max_pool_grad");
     grad(v) = Halide::select(valid && argIdx(gAt) == flatPos, g(gAt), 0.0f);
     set(op->getResult(0), grad);
+    std::vector<int> window;
+    for (int i = 0; i < w.spatial; ++i)
+      window.push_back(static_cast<int>(w.kernel[i]));
+    disjointPoolGrads.emplace_back(op, std::move(window));
     return success();
   }
   // Overlapping windows: each input position gathers from the windows that
@@ -1451,6 +1459,13 @@ LogicalResult Lowering::run(Block &body) {
     Anchor &anchor = kernel.anchors[i];
     anchor.fusedOutput =
         fusedOutputOf(anchorOps[i]->getResult(0), terminator, anchor.fusedTaps);
+  }
+  kernel.outputWindows.assign(kernel.outputs.size(), {});
+  for (auto &[op, window] : disjointPoolGrads) {
+    int taps = 1;
+    int out = fusedOutputOf(op->getResult(0), terminator, taps);
+    if (out >= 0 && taps == 1)
+      kernel.outputWindows[out] = window;
   }
   return success();
 }

@@ -114,15 +114,39 @@ void scheduleTransposedRoot(Func weights, int lanes) {
 }
 
 /// Elementwise outputs: vectorise the innermost dimension, parallelise the
-/// outermost (fused with the next where it is short).
+/// outermost (fused with the next where it is short). A max-pooling
+/// gradient's output (`window` non-empty) is tiled by the window, unrolled,
+/// so the positions of a window share the loads of its taps: measured 2x
+/// faster on report 002 Model 4's 26x26x32 one (0.24 -> 0.13 ms).
 void scheduleElementwise(Func out, const std::vector<int64_t> &shape,
-                         const Schedule &s, const Halide::Target &target) {
+                         const std::vector<int> &window, const Schedule &s,
+                         const Halide::Target &target) {
   std::vector<Var> v = varsOf(out);
   int64_t inner = shape.empty() ? 1 : shape.back();
   int lanes = lanesFor(s, target, inner);
   if (!v.empty() && inner >= lanes && lanes > 1)
     out.vectorize(v[0], lanes);
-  if (v.size() >= 3) {
+  bool tileByWindow = !window.empty() && v.size() == window.size() + 2;
+  for (size_t i = 0; tileByWindow && i < window.size(); ++i)
+    tileByWindow = window[i] > 1 && shape[shape.size() - 2 - i] > 0 &&
+                   shape[shape.size() - 2 - i] % window[i] == 0;
+  if (tileByWindow) {
+    // (c, x[, y], n) -> (c, xi[, yi], xo[, yo], n). Only where the windows
+    // divide the extents: a tile shifted inwards straddles two windows
+    // (an 11x11 map ran 1.2x slower so).
+    std::vector<VarOrRVar> order = {v[0]}, outer;
+    for (size_t i = 0; i < window.size(); ++i) {
+      Var o(v[1 + i].name() + "o"), in(v[1 + i].name() + "i");
+      out.split(v[1 + i], o, in, window[i], TailStrategy::ShiftInwards)
+          .unroll(in);
+      order.push_back(in);
+      outer.push_back(o);
+    }
+    order.insert(order.end(), outer.begin(), outer.end());
+    order.push_back(v.back());
+    Var fused("fused");
+    out.reorder(order).fuse(outer.back().var, v.back(), fused).parallel(fused);
+  } else if (v.size() >= 3) {
     Var fused("fused");
     out.fuse(v[v.size() - 2], v.back(), fused).parallel(fused);
   } else if (v.size() == 2) {
@@ -909,8 +933,11 @@ std::string codegen::applySchedule(HalideKernel &kernel,
     }
     for (size_t i = 0; i < kernel.outputs.size(); ++i)
       if (!outputDone[i])
-        scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i], schedule,
-                            target);
+        scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i],
+                            i < kernel.outputWindows.size()
+                                ? kernel.outputWindows[i]
+                                : std::vector<int>(),
+                            schedule, target);
     // Elementwise outputs of one shape (an optimizer's parameter and slots,
     // a dropout's result and mask) share one loop nest, so the inputs they
     // have in common are read from memory once.

@@ -101,6 +101,12 @@ struct HalideKernel {
   std::vector<Halide::Func> reductions;
   /// Sums over every position but the channel; computed once each.
   std::vector<ChannelSum> channelSums;
+  /// Per output, the window (innermost spatial dimension first) of the
+  /// max-pooling gradient it is, through elementwise ops, when the windows
+  /// tile the input (stride == window); otherwise empty. Every position of
+  /// a window reads that window's taps to find its maximum, so a schedule
+  /// that tiles the output by the window loads them once for all.
+  std::vector<std::vector<int>> outputWindows;
 
   /// The Halide arguments in order, for compiling the pipeline.
   std::vector<Halide::Argument> arguments() const;
