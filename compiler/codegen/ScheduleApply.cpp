@@ -426,50 +426,33 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   // vector loaded meets kh*kw*cin broadcast inputs; a quarter of the
   // registers are left for those and the loads.
   const std::vector<int64_t> &fs = anchor.shape; // (kh, kw, cin, cout)
+  bool wholeWindow = false;
+  int windowInner = t.inner;
   if (fs.size() == 4 && fs[0] > 0 && fs[1] > 0 && fs[2] > 0 &&
       fs[2] < s.tileOuter) {
     int64_t window = fs[0] * fs[1] * fs[2];
     int budget = vectorRegisters(target) * 3 / 4;
-    int inner = t.inner;
-    while (inner > 1 && inner * window > budget)
-      --inner;
-    if (inner * window <= budget) {
-      tiles.compute_root()
-          .split(pv[0], co, ci, lanes * inner, TailStrategy::ShiftInwards)
-          .vectorize(ci, lanes)
-          .reorder(ci, pv[1], pv[2], pv[3], co, pv[4])
-          .parallel(pv[4]);
-      for (VarOrRVar d : {VarOrRVar(ci), VarOrRVar(pv[1]), VarOrRVar(pv[2]),
-                          VarOrRVar(pv[3])})
-        tiles.unroll(d);
-      std::vector<VarOrRVar> order = {qv[0], qv[1], qv[2], qv[3]};
-      for (int d = 0; d + 1 < r.dimensions(); ++d)
-        order.push_back(r[d]);
-      order.push_back(batchInner);
-      order.push_back(qv[4]);
-      partial.compute_at(tiles, co).vectorize(qv[0], lanes);
-      partial.update().reorder(order).vectorize(qv[0], lanes);
-      for (int d = 0; d < 4; ++d) {
-        partial.unroll(qv[d]);
-        partial.update().unroll(qv[d]);
-      }
-      if (s.stageInput && anchor.inputIsComputed) {
-        std::vector<Var> iv = varsOf(anchor.input);
-        anchor.input.compute_at(tiles, pv[4])
-            .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
-      }
-      grad.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
-      grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
-      return false;
-    }
+    while (windowInner > 1 && windowInner * window > budget)
+      --windowInner;
+    wholeWindow = windowInner * window <= budget;
   }
   // Static extents at least as large as the tiles: shifting the last tile
   // inwards keeps every tile the same size, so the partial sums have a
   // constant size and live in registers.
   tiles.compute_root();
-  splitIntoTiles(tiles, pv[0], pv[1], co, ci, ko, ki, t, t.outer)
-      .reorder(ci, ki, ko, co)
-      .parallel(pv.back());
+  if (wholeWindow)
+    tiles.split(pv[0], co, ci, lanes * windowInner, TailStrategy::ShiftInwards)
+        .vectorize(ci, lanes)
+        .unroll(ci)
+        .unroll(pv[1])
+        .unroll(pv[2])
+        .unroll(pv[3])
+        .reorder(ci, pv[1], pv[2], pv[3], co, pv[4])
+        .parallel(pv[4]);
+  else
+    splitIntoTiles(tiles, pv[0], pv[1], co, ci, ko, ki, t, t.outer)
+        .reorder(ci, ki, ko, co)
+        .parallel(pv.back());
   // Pad each chunk's input once instead of testing bounds in the inner
   // loop.
   if (s.stageInput && anchor.inputIsComputed) {
@@ -477,13 +460,20 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
     anchor.input.compute_at(tiles, pv.back())
         .vectorize(iv[0], lanes, TailStrategy::GuardWithIf);
   }
-  std::vector<VarOrRVar> order = {qv[0], qv[1]};
+  // The tile's dimensions innermost, then the reduction, then the rest.
+  size_t tileDims = wholeWindow ? 4 : 2;
+  std::vector<VarOrRVar> order(qv.begin(), qv.begin() + tileDims);
   for (int d = 0; d + 1 < r.dimensions(); ++d)
     order.push_back(r[d]);
   order.push_back(batchInner);
-  for (size_t d = 2; d < qv.size(); ++d)
+  for (size_t d = tileDims; d < qv.size(); ++d)
     order.push_back(qv[d]);
-  accumulateInRegisters(partial, Halide::LoopLevel(tiles, ko), order, lanes);
+  accumulateInRegisters(
+      partial, Halide::LoopLevel(tiles, wholeWindow ? co : ko), order, lanes);
+  for (size_t d = 2; d < tileDims; ++d) {
+    partial.unroll(qv[d]);
+    partial.update().unroll(qv[d]);
+  }
   grad.compute_root().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
   grad.update().vectorize(v[0], lanes, TailStrategy::GuardWithIf);
   return false;
@@ -934,10 +924,7 @@ std::string codegen::applySchedule(HalideKernel &kernel,
     for (size_t i = 0; i < kernel.outputs.size(); ++i)
       if (!outputDone[i])
         scheduleElementwise(kernel.outputs[i], kernel.outputShapes[i],
-                            i < kernel.outputWindows.size()
-                                ? kernel.outputWindows[i]
-                                : std::vector<int>(),
-                            schedule, target);
+                            kernel.outputWindows[i], schedule, target);
     // Elementwise outputs of one shape (an optimizer's parameter and slots,
     // a dropout's result and mask) share one loop nest, so the inputs they
     // have in common are read from memory once.
