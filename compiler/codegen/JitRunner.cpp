@@ -1,6 +1,7 @@
 //===- JitRunner.cpp - Run a kernel through Halide's JIT ------------------===//
 
 #include "kiln/Codegen/JitRunner.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -67,8 +68,24 @@ codegen::randomArgs(mlir::Block::BlockArgListType args, int64_t batch,
   return result;
 }
 
+namespace {
+
+/// The executables' thread pool, so that what kiln-bench and the tuner time
+/// is what the executables run. Halide hands JIT tasks a JITUserContext
+/// where AOT code passes a void pointer: the same pointer either way.
+int jitParallelFor(Halide::JITUserContext *context,
+                   int (*task)(Halide::JITUserContext *, int, uint8_t *),
+                   int min, int extent, uint8_t *closure) {
+  return kiln::rt::parallelFor(context,
+                               reinterpret_cast<kiln::rt::ParallelTask>(task),
+                               min, extent, closure);
+}
+
+} // namespace
+
 JitKernel::JitKernel(HalideKernel &kernel, const Halide::Target &target)
     : kernel(kernel), target(target), pipeline(kernel.outputs) {
+  pipeline.jit_handlers().custom_do_par_for = jitParallelFor;
   try {
     pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {

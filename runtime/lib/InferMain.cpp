@@ -260,7 +260,8 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.flag("json", &o.json, "print JSON");
   parser.integer("batch", &o.batch, 1, 1 << 20,
                  "images per kernel call (default: the compiled batch)");
-  parser.integer("threads", &o.threads, 1, 1024, "worker threads");
+  parser.integer("threads", &o.threads, 1, 1024,
+                 "threads (default: HL_NUM_THREADS, else all)");
   parser.integer("limit", &o.limit, 1, INT64_MAX,
                  "evaluate only the first N images (of the model's selected "
                  "labels)");

@@ -5,6 +5,7 @@
 #include "kiln/runtime/Cpu.h"
 #include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Json.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -60,8 +61,10 @@ Status Session::open(const EmbeddedModel &model, bool training,
   dims[0] = int(input[0]);
   dims[1] = int(input[1]);
   dims[2] = input.size() == 3 ? int(input[2]) : 1;
-  if (threads > 0)
-    halide_set_num_threads(int(threads));
+  // Kiln's pool, not Halide's, runs the kernels' parallel loops (see
+  // ThreadPool.h for why).
+  setParallelThreads(int(threads));
+  halide_set_custom_do_par_for(parallelFor);
   // Kernels allocate their scratch buffers (up to tens of MB) on every call.
   // glibc would map and unmap each one afresh, page-faulting its memory in
   // again; keeping freed memory in the heap instead made report 004 Model 4

@@ -623,7 +623,7 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
                  "use only the first N test images (of the model's selected "
                  "labels)");
   parser.integer("threads", &o.threads, 1, 1024,
-                 "worker threads (default: Halide's, HL_NUM_THREADS or all)");
+                 "threads (default: HL_NUM_THREADS, else all)");
   parser.text("checkpoint", &o.checkpoint, "FILE",
               "checkpoint path (default: NET.kckpt)");
   parser.flag("resume", &o.resume, "continue from the checkpoint");

@@ -80,14 +80,21 @@ def first_error(text):
 
 def compile_model(kilnc, path, out_dir, batch=None):
     """NET-train and NET-infer for `path` in out_dir (planned for `batch`,
-    or the model's), recompiled only when the model file or kilnc is newer.
+    or the model's), recompiled only when the model file, kilnc or the
+    runtime libraries are newer.
     Returns (train, infer) paths; raises RuntimeError with kilnc's output
     when compilation fails."""
     net = network_json(kilnc, path)
     name = net["name"]
     train = os.path.join(out_dir, name + "-train")
     infer = os.path.join(out_dir, name + "-infer")
-    newest = max(os.path.getmtime(path), os.path.getmtime(kilnc))
+    # The runtime libraries kilnc links in (build/lib) count as well: a
+    # change to the runtime alone does not relink kilnc.
+    libs = [os.path.join(os.path.dirname(os.path.dirname(kilnc)), "lib", lib)
+            for lib in ("libKilnExec.a", "libKilnRuntime.a")]
+    newest = max([os.path.getmtime(path), os.path.getmtime(kilnc)] +
+                 [os.path.getmtime(lib) for lib in libs
+                  if os.path.exists(lib)])
     if all(os.path.exists(p) and os.path.getmtime(p) > newest
            for p in (train, infer)):
         return train, infer
