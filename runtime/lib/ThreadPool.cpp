@@ -216,11 +216,17 @@ int Pool::run(void *userContext, ParallelTask task, int min, int extent,
 
   // Close the loop once the workers inside have left it.
   uint64_t closed = open + (uint64_t(1) << 32);
-  for (uint64_t expected = open; !ticket.compare_exchange_weak(
-           expected, closed, std::memory_order_acq_rel,
-           std::memory_order_relaxed);
-       expected = open)
+  for (unsigned spins = 1;; ++spins) {
+    uint64_t expected = open;
+    if (ticket.compare_exchange_weak(expected, closed,
+                                     std::memory_order_acq_rel,
+                                     std::memory_order_relaxed))
+      break;
     cpuRelax();
+    // A worker that joined and was then preempted needs a core to leave.
+    if (spins % 256 == 0)
+      std::this_thread::yield();
+  }
   return loop.status.load(std::memory_order_relaxed);
 }
 
