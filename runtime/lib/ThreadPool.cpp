@@ -24,9 +24,10 @@ inline void cpuRelax() {
 }
 
 /// How long a worker waits, spinning, for the next loop before it sleeps. A
-/// training step's loops follow each other within microseconds; between
-/// epochs or runs the workers go to sleep and cost nothing.
-constexpr std::chrono::microseconds kSpinTime(2000);
+/// training step's loops follow each other within microseconds: report 002
+/// Model 1 and report 000 trained as fast with 200 us as with 2 ms (and 2-3%
+/// slower with a few us), and a shorter spin wastes less of a busy machine.
+constexpr std::chrono::microseconds kSpinTime(200);
 
 /// True on the pool's workers, and on a caller while it runs its share of a
 /// loop: a parallel loop nested in another then runs on its thread.
