@@ -70,9 +70,8 @@ codegen::randomArgs(mlir::Block::BlockArgListType args, int64_t batch,
 
 namespace {
 
-/// The executables' thread pool, so that what kiln-bench and the tuner time
-/// is what the executables run. Halide hands JIT tasks a JITUserContext
-/// where AOT code passes a void pointer: the same pointer either way.
+/// Halide hands JIT tasks a JITUserContext where AOT code passes a void
+/// pointer: the same pointer either way.
 int jitParallelFor(Halide::JITUserContext *context,
                    int (*task)(Halide::JITUserContext *, int, uint8_t *),
                    int min, int extent, uint8_t *closure) {
@@ -83,9 +82,13 @@ int jitParallelFor(Halide::JITUserContext *context,
 
 } // namespace
 
+void codegen::useRuntimeThreadPool(Halide::JITHandlers &handlers) {
+  handlers.custom_do_par_for = jitParallelFor;
+}
+
 JitKernel::JitKernel(HalideKernel &kernel, const Halide::Target &target)
     : kernel(kernel), target(target), pipeline(kernel.outputs) {
-  pipeline.jit_handlers().custom_do_par_for = jitParallelFor;
+  useRuntimeThreadPool(pipeline.jit_handlers());
   try {
     pipeline.compile_jit(target);
   } catch (const Halide::Error &e) {
