@@ -79,6 +79,32 @@ func.func @grad_filters(%x64: tensor<?x14x14x64xf32>, %g128: tensor<?x14x14x128x
   return
 }
 
+// Tests the tiles of two-tap convolutions computed in output pairs under a
+// max pool: 4 vectors of channels by 2 pairs where the weights of the
+// tile's channels stay in L1 (28 input channels), one vector by 6 pairs
+// where they do not (236); with AVX2's 16 registers 2x2 and 1x4.
+// CHECK-LABEL: func.func @conv_pairs
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t4x2 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t1x6 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @conv_pairs
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x2 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t1x4 u1 stage rf4 pr gpu32x4"
+func.func @conv_pairs(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %x2: tensor<?x13x236xf32>, %w2: tensor<2x236x128xf32>) -> (tensor<?x13x236xf32>, tensor<?x6x128xf32>) {
+  %r = kiln.kernel "k1"(%x, %w) : (tensor<?x28x28xf32>, tensor<2x28x236xf32>) -> tensor<?x13x236xf32> {
+  ^bb0(%a: tensor<?x28x28xf32>, %b: tensor<2x28x236xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x28x28xf32>, tensor<2x28x236xf32>) -> tensor<?x27x236xf32>
+    %p = kiln.max_pool1d %y {window = 2, stride = 2} : tensor<?x27x236xf32> -> tensor<?x13x236xf32>
+    kiln.yield %p : tensor<?x13x236xf32>
+  }
+  %r2 = kiln.kernel "k2"(%x2, %w2) : (tensor<?x13x236xf32>, tensor<2x236x128xf32>) -> tensor<?x6x128xf32> {
+  ^bb0(%a: tensor<?x13x236xf32>, %b: tensor<2x236x128xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x13x236xf32>, tensor<2x236x128xf32>) -> tensor<?x12x128xf32>
+    %p = kiln.max_pool1d %y {window = 2, stride = 2} : tensor<?x12x128xf32> -> tensor<?x6x128xf32>
+    kiln.yield %p : tensor<?x6x128xf32>
+  }
+  return %r, %r2 : tensor<?x13x236xf32>, tensor<?x6x128xf32>
+}
+
 // Tests that a schedule a kernel already carries (from a tuning database) is
 // kept unless force is set.
 // CHECK-LABEL: func.func @tuned

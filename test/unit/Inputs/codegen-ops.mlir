@@ -136,6 +136,21 @@ func.func @conv_pool_narrow(%x: tensor<?x6x16xf32>, %w: tensor<2x16x32xf32>, %x2
   %p2 = kiln.max_pool2d %y2 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x3x3x16xf32> -> tensor<?x1x1x16xf32>
   return %p, %p2 : tensor<?x2x32xf32>, tensor<?x1x1x16xf32>
 }
+// Two-tap convolutions under poolings of windows of two, computed in output
+// pairs (Winograd F(2,2)): valid padding, bias and relu under a max pool
+// that leaves the last position unread (13 -> 6), and 'same' padding (a
+// zero after the row) through a gelu, which is not monotonic, under an
+// average pool (12 -> 6).
+func.func @conv_pairs(%x: tensor<?x14x20xf32>, %w: tensor<2x20x40xf32>, %b: tensor<40xf32>, %x2: tensor<?x12x6xf32>, %w2: tensor<2x6x24xf32>) -> (tensor<?x6x40xf32>, tensor<?x6x24xf32>) {
+  %y = kiln.conv1d %x, %w : (tensor<?x14x20xf32>, tensor<2x20x40xf32>) -> tensor<?x13x40xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x13x40xf32>, tensor<40xf32>
+  %r = kiln.relu %z : tensor<?x13x40xf32>
+  %p = kiln.max_pool1d %r {window = 2, stride = 2} : tensor<?x13x40xf32> -> tensor<?x6x40xf32>
+  %y2 = kiln.conv1d %x2, %w2 {padding = array<i64: 0, 1>} : (tensor<?x12x6xf32>, tensor<2x6x24xf32>) -> tensor<?x12x24xf32>
+  %g = kiln.gelu %y2 : tensor<?x12x24xf32>
+  %q = kiln.avg_pool1d %g {window = 2, stride = 2} : tensor<?x12x24xf32> -> tensor<?x6x24xf32>
+  return %p, %q : tensor<?x6x40xf32>, tensor<?x6x24xf32>
+}
 // Maps narrower than a register tile (ResNet-50's last stages): the
 // heuristic tiles images instead of columns.
 func.func @narrow_conv(%x: tensor<?x1x1x24xf32>, %w: tensor<3x3x24x40xf32>, %b: tensor<40xf32>) -> tensor<?x1x1x40xf32> {

@@ -59,15 +59,19 @@ struct Anchor {
   /// Whether `weights` is computed (e.g. transposed) rather than an
   /// argument, so that it is computed once before the reduction.
   bool weightsIsComputed = false;
-  /// The result shape of the op (kiln order, -1 for the batch).
+  /// The shape of `func` (kiln order, -1 for the batch): the op's result,
+  /// or half its width for a convolution computed in output pairs.
   std::vector<int64_t> shape;
+  /// Accumulators per position of `func`: 1, or 3 for a convolution
+  /// computed in output pairs (a Tuple of three sums per pair).
+  int values = 1;
   /// The kernel output this op feeds through elementwise ops and at most
   /// one pooling whose windows neither overlap nor pad, so that it is
   /// computed per tile of that output; -1 when it is computed whole first
   /// (it feeds a reduction, several outputs, or nothing).
   int fusedOutput = -1;
-  /// Positions of this op's result per position of the fused output: the
-  /// fused pooling's window size, 1 without one.
+  /// Positions of `func` per position of the fused output: the fused
+  /// pooling's window size (over pairs, half of it), 1 without one.
   int fusedTaps = 1;
 };
 
