@@ -436,10 +436,8 @@ LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
 // way left to run them faster.
 LogicalResult Lowering::lowerConvPairs(Operation *op, Value input, Value filter,
                                        const Window &w) {
-  int64_t inChannels =
-      cast<RankedTensorType>(input.getType()).getShape().back();
-  Func unpadded = get(input);
-  Func in = padSpatial(unpadded, inChannels, w);
+  int64_t inChannels = channelsOf(input.getType());
+  Func in = padSpatial(get(input), inChannels, w);
   Func weights = get(filter);
   Var c("c"), j("j"), n("n"), ci("ci");
 
