@@ -217,7 +217,8 @@ static bool isElementwise(Operation *op) {
 /// Builds the Funcs of one kernel body, op by op.
 class Lowering {
 public:
-  explicit Lowering(HalideKernel &kernel) : kernel(kernel) {}
+  Lowering(HalideKernel &kernel, const LoweringOptions &options)
+      : kernel(kernel), options(options) {}
 
   LogicalResult run(Block &body);
 
@@ -317,6 +318,7 @@ private:
   std::vector<std::pair<Operation *, std::vector<int>>> disjointPoolGrads;
 
   HalideKernel &kernel;
+  LoweringOptions options;
   llvm::DenseMap<Value, Func> funcs;
 };
 
@@ -439,7 +441,10 @@ LogicalResult Lowering::lowerConvPairs(Operation *op, Value input, Value filter,
   int64_t inChannels = channelsOf(input.getType());
   Func in = padSpatial(get(input), inChannels, w);
   Func weights = get(filter);
-  Var c("c"), j("j"), n("n"), ci("ci");
+  // The usual names (c, x, n): an autoscheduler names its splits after a
+  // Func's vars (c -> ci), so a var named "ci" clashed under Adams2019.
+  std::vector<Var> v = makeVars(3);
+  Var c = v[0], j = v[1], n = v[2], ci = v[1];
 
   Func pairIn("pair_in");
   Expr d0 = in(c, 2 * j, n), d1 = in(c, 2 * j + 1, n), d2 = in(c, 2 * j + 2, n);
@@ -458,7 +463,7 @@ LogicalResult Lowering::lowerConvPairs(Operation *op, Value input, Value filter,
                    pairFilter(c, r)[i] * pairIn(r, j, n)[i]);
   pairs(c, j, n) = Halide::Tuple(sums);
 
-  Var x("x");
+  Var x = j;
   Expr p = x / 2;
   Func conv("conv");
   conv(c, x, n) =
@@ -830,8 +835,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                               {int64_t(o.getDilation())}, o.getPadding(),
                               spatialOf(o.getInput().getType()),
                               spatialOf(o.getType()));
-        if (k == 2 && w.stride[0] == 1 && w.dilation[0] == 1 &&
-            feedsPairPooling(o))
+        if (options.outputPairs && k == 2 && w.stride[0] == 1 &&
+            w.dilation[0] == 1 && feedsPairPooling(o))
           return lowerConvPairs(o, o.getInput(), o.getFilter(), w);
         return lowerConv(o, o.getInput(), o.getFilter(), w);
       })
@@ -1562,10 +1567,11 @@ LogicalResult Lowering::run(Block &body) {
 } // namespace
 
 FailureOr<HalideKernel> codegen::lowerToHalide(Block &body,
-                                               const std::string &name) {
+                                               const std::string &name,
+                                               const LoweringOptions &options) {
   HalideKernel kernel;
   kernel.name = name;
-  Lowering lowering(kernel);
+  Lowering lowering(kernel, options);
   try {
     if (failed(lowering.run(body)))
       return failure();

@@ -211,6 +211,16 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
       }
       chosen[k] = job.symbol + " " + job.op.getName().value_or("?").str() +
                   ": " + schedule.toString() + " (" + source + ")";
+      if (!schedule.autoscheduler.empty()) {
+        std::lock_guard<std::mutex> guard(lock);
+        kernel = codegen::lowerToHalide(job.op.getBodyBlock(), job.symbol,
+                                        codegen::loweringFor(true));
+        if (failed(kernel)) {
+          errors[k] = "cannot lower kernel '" +
+                      job.op.getName().value_or("?").str() + "'";
+          continue;
+        }
+      }
       std::string e =
           codegen::applySchedule(*kernel, schedule, target, int(batch));
       if (e.empty())

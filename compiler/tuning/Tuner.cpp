@@ -77,7 +77,8 @@ struct Compiled {
 Compiled compile(mlir::Block &body, const Schedule &schedule,
                  const Halide::Target &target, int64_t batch) {
   Compiled c;
-  mlir::FailureOr<HalideKernel> lowered = lowerToHalide(body, "k");
+  mlir::FailureOr<HalideKernel> lowered =
+      lowerToHalide(body, "k", loweringFor(!schedule.autoscheduler.empty()));
   if (mlir::failed(lowered)) {
     c.error = "cannot lower the kernel";
     return c;

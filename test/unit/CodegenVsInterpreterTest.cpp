@@ -99,12 +99,13 @@ void expectMatches(const interp::Interpreter &interpreter,
 }
 
 /// Lowers `func` and applies `schedule` (empty: the heuristic's for
-/// `target`); failures are reported through gtest and leave `kernel`
-/// empty. `chosen` gets the schedule's text.
+/// `target`; an autoscheduler's estimates of the batch are `estimate`);
+/// failures are reported through gtest and leave `kernel` empty. `chosen` gets
+/// the schedule's text.
 void lowerAndSchedule(mlir::func::FuncOp func, const Halide::Target &target,
                       const std::string &schedule,
-                      std::optional<HalideKernel> &kernel,
-                      std::string &chosen) {
+                      std::optional<HalideKernel> &kernel, std::string &chosen,
+                      int estimate = kBatchEstimate) {
   std::string name = func.getSymName().str();
   mlir::FailureOr<HalideKernel> lowered =
       lowerToHalide(func.getBody().front(), "k");
@@ -113,8 +114,11 @@ void lowerAndSchedule(mlir::func::FuncOp func, const Halide::Target &target,
   std::string error;
   if (!schedule.empty())
     applied = *Schedule::parse(schedule, error);
+  if (!applied.autoscheduler.empty())
+    lowered = lowerToHalide(func.getBody().front(), "k", loweringFor(true));
+  ASSERT_TRUE(mlir::succeeded(lowered)) << name;
   chosen = applied.toString();
-  ASSERT_EQ(applySchedule(*lowered, applied, target), "") << name;
+  ASSERT_EQ(applySchedule(*lowered, applied, target, estimate), "") << name;
   kernel.emplace(std::move(*lowered));
 }
 
@@ -126,7 +130,9 @@ void checkFunction(const interp::Interpreter &interpreter,
                    const std::string &schedule, int64_t batch) {
   std::optional<HalideKernel> kernel;
   std::string chosen;
-  lowerAndSchedule(func, target, schedule, kernel, chosen);
+  // An autoscheduler's estimate of the batch is the batch it runs at.
+  lowerAndSchedule(func, target, schedule, kernel, chosen,
+                   static_cast<int>(batch));
   if (!kernel)
     return;
   JitKernel jit(*kernel, target);
@@ -235,6 +241,27 @@ TEST(CodegenVsInterpreter, DropoutUnderMullapudi2016) {
   for (const Halide::Target &target : runnableTargets())
     checkFunction(interpreter, func, target, "auto:Mullapudi2016",
                   kBatchEstimate);
+}
+
+// Tests that a convolution Kiln's schedules compute in output pairs is given
+// to Adams2019 in its direct form: for a batch of 256, Adams2019 split the
+// pair form's 236 channels by more than 236, and the kernel failed reading
+// its bias before the start.
+TEST(CodegenVsInterpreter, ConvPairsUnderAdams2019) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
+  ASSERT_TRUE(module);
+  interp::Interpreter interpreter(*module);
+  ASSERT_EQ(interpreter.error(), "");
+  auto func = module->lookupSymbol<mlir::func::FuncOp>("conv_pairs_wide");
+  ASSERT_TRUE(func);
+  Halide::Target target;
+  std::string error;
+  ASSERT_TRUE(parseTarget("x86-avx512", target, error)) << error;
+  if (!runsOnHost(target))
+    GTEST_SKIP() << "this CPU cannot run " << target.to_string();
+  checkFunction(interpreter, func, target, "auto:Adams2019", 256);
 }
 
 /// The kernels of a model file built as kilnc builds them, each outlined into

@@ -156,6 +156,11 @@ int main(int argc, char **argv) {
               Schedule::parse(bench.schedule, error))
         schedule = *parsed;
     }
+    if (!schedule.autoscheduler.empty()) {
+      kernel = lowerToHalide(*bench.body, "k", loweringFor(true));
+      if (failed(kernel))
+        return 1;
+    }
     error = applySchedule(*kernel, schedule, target, batch);
     if (!error.empty()) {
       errs() << "kiln-bench: " << bench.name << ": " << error << "\n";

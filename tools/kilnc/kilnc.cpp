@@ -284,15 +284,16 @@ mlir::LogicalResult printHalideStmts(mlir::ModuleOp module,
       std::string name = kernel.getName().value_or("kernel").str();
       if (name.find(opts.kernelFilter) == std::string::npos)
         continue;
-      mlir::FailureOr<HalideKernel> lowered =
-          lowerToHalide(kernel.getBodyBlock(), name);
-      if (mlir::failed(lowered))
-        return mlir::failure();
       std::string scheduleText = kernel.getSchedule().value_or("").str();
       std::optional<Schedule> schedule = Schedule::parse(scheduleText, error);
       if (!schedule)
         return kernel.emitError()
                << "bad schedule '" << scheduleText << "': " << error;
+      mlir::FailureOr<HalideKernel> lowered =
+          lowerToHalide(kernel.getBodyBlock(), name,
+                        loweringFor(!schedule->autoscheduler.empty()));
+      if (mlir::failed(lowered))
+        return mlir::failure();
       error = applySchedule(*lowered, *schedule, target, batch);
       if (!error.empty())
         return kernel.emitError() << error;

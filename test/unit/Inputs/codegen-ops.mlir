@@ -151,6 +151,15 @@ func.func @conv_pairs(%x: tensor<?x14x20xf32>, %w: tensor<2x20x40xf32>, %b: tens
   %q = kiln.avg_pool1d %g {window = 2, stride = 2} : tensor<?x12x24xf32> -> tensor<?x6x24xf32>
   return %p, %q : tensor<?x6x40xf32>, tensor<?x6x24xf32>
 }
+// Report 002 Model 1's first layer (inference): in output pairs under Kiln's
+// schedules, directly under Halide's autoschedulers.
+func.func @conv_pairs_wide(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %b: tensor<236xf32>) -> tensor<?x13x236xf32> {
+  %y = kiln.conv1d %x, %w : (tensor<?x28x28xf32>, tensor<2x28x236xf32>) -> tensor<?x27x236xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x27x236xf32>, tensor<236xf32>
+  %r = kiln.relu %z : tensor<?x27x236xf32>
+  %p = kiln.max_pool1d %r {window = 2, stride = 2} : tensor<?x27x236xf32> -> tensor<?x13x236xf32>
+  return %p : tensor<?x13x236xf32>
+}
 // Maps narrower than a register tile (ResNet-50's last stages): the
 // heuristic tiles images instead of columns.
 func.func @narrow_conv(%x: tensor<?x1x1x24xf32>, %w: tensor<3x3x24x40xf32>, %b: tensor<40xf32>) -> tensor<?x1x1x40xf32> {

@@ -116,10 +116,29 @@ struct HalideKernel {
   std::vector<Halide::Argument> arguments() const;
 };
 
+/// Choices between algorithms of the same result.
+struct LoweringOptions {
+  /// Two-tap 1-D convolutions under poolings of windows of two computed in
+  /// output pairs (Winograd F(2,2)), for Kiln's own schedules. Halide's
+  /// autoschedulers get the direct algorithm, whose shape they model:
+  /// Adams2019 split the pair form's 236 channels by more than 236 and read
+  /// its bias before the start (report 002 Model 1's first layer).
+  bool outputPairs = true;
+};
+
+/// The options for a kernel scheduled by an autoscheduler when
+/// `autoscheduled`, else by Kiln's schedules.
+inline LoweringOptions loweringFor(bool autoscheduled) {
+  LoweringOptions options;
+  options.outputPairs = !autoscheduled;
+  return options;
+}
+
 /// Builds the Halide algorithm of `body`. Unsupported ops or types are
 /// reported as errors at the op's location and the result is a failure.
-mlir::FailureOr<HalideKernel> lowerToHalide(mlir::Block &body,
-                                            const std::string &name);
+mlir::FailureOr<HalideKernel>
+lowerToHalide(mlir::Block &body, const std::string &name,
+              const LoweringOptions &options = LoweringOptions());
 
 } // namespace codegen
 } // namespace kiln
