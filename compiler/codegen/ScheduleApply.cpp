@@ -789,28 +789,23 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     }
   }
   // A convolution in output pairs keeps three sums per pair and reads three
-  // weight vectors per input channel for each vector of channels, each
-  // used by every pair of the tile. Where that panel of weights (over the
-  // whole reduction) stays in L1, 4 vectors by 2 pairs (24 accumulators,
-  // 12 with 16 registers); where it does not, one vector by up to 6 pairs,
-  // so each weight read from L2 serves 6 pairs. Measured on report 002
-  // Model 1 at batch 256 (AVX-512): its first layer (28 input channels)
-  // 0.35 ms at 4x2 against 0.38 at 1x6; its second (236) 0.63 ms at 1x6
-  // against 0.70-0.81 at 4x2, 2x3 and 3x3.
+  // weight vectors per input channel for each vector of channels, each used
+  // by every pair of the tile: one vector of channels by as many pairs as
+  // 24 accumulators allow (12 with 16 registers), the fewest tiles across
+  // the row, evenly sized so the last one shifted in recomputes least.
+  // Measured on report 002 Model 1 at batch 256 (AVX-512), its first layer
+  // (13 pairs a row, 28 input channels): 1x7 0.325 ms, 2x4 0.34, 2x3 and
+  // 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; its second (6 pairs, 236 input
+  // channels): 1x6 0.63 ms, 4x2, 2x3 and 3x3 0.70-0.81.
   for (const Anchor &anchor : kernel.anchors) {
     if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 ||
         anchor.values != 3)
       continue;
-    const auto *reduction =
-        anchor.rdom[0].extent().as<Halide::Internal::IntImm>();
-    int64_t inChannels = reduction ? reduction->value : 0;
-    int accumulators = manyRegisters ? 24 : 12;
-    int inner = manyRegisters ? 4 : 2;
-    bool panelInL1 = inChannels * 3 * inner * lanes * 4 <= (32 << 10);
-    s.tileInner = panelInL1 && anchor.shape.back() >= inner * lanes ? inner : 1;
-    s.tileOuter = static_cast<int>(std::min<int64_t>(
-        accumulators / (3 * s.tileInner),
-        std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2])));
+    int64_t width = std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2]);
+    int64_t most = (manyRegisters ? 24 : 12) / 3;
+    int64_t tiles = (width + most - 1) / most;
+    s.tileInner = 1;
+    s.tileOuter = static_cast<int>((width + tiles - 1) / tiles);
     return s;
   }
   if (pooledTaps > 1) {

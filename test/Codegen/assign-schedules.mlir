@@ -80,15 +80,15 @@ func.func @grad_filters(%x64: tensor<?x14x14x64xf32>, %g128: tensor<?x14x14x128x
 }
 
 // Tests the tiles of two-tap convolutions computed in output pairs under a
-// max pool: 4 vectors of channels by 2 pairs where the weights of the
-// tile's channels stay in L1 (28 input channels), one vector by 6 pairs
-// where they do not (236); with AVX2's 16 registers 2x2 and 1x4.
+// max pool: one vector of channels by up to 8 pairs (4 with AVX2's 16
+// registers), the row's 13 pairs in two tiles of 7 (four of 4) and its 6 in
+// one (two of 3).
 // CHECK-LABEL: func.func @conv_pairs
-// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t4x2 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t1x7 u1 stage rf4 pr gpu32x4"
 // CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t1x6 u1 stage rf4 pr gpu32x4"
 // AVX2-LABEL: func.func @conv_pairs
-// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x2 u1 stage rf4 pr gpu32x4"
-// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t1x4 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t1x4 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t1x3 u1 stage rf4 pr gpu32x4"
 func.func @conv_pairs(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %x2: tensor<?x13x236xf32>, %w2: tensor<2x236x128xf32>) -> (tensor<?x13x236xf32>, tensor<?x6x128xf32>) {
   %r = kiln.kernel "k1"(%x, %w) : (tensor<?x28x28xf32>, tensor<2x28x236xf32>) -> tensor<?x13x236xf32> {
   ^bb0(%a: tensor<?x28x28xf32>, %b: tensor<2x28x236xf32>):
