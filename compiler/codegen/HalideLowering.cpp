@@ -472,7 +472,6 @@ LogicalResult Lowering::lowerConvPairs(Operation *op, Value input, Value filter,
   set(op->getResult(0), conv);
   addAnchor(op, AnchorKind::Conv, pairs, r, pairIn, true, pairFilter, true);
   Anchor &anchor = kernel.anchors.back();
-  anchor.values = 3;
   anchor.shape[anchor.shape.size() - 2] /= 2;
   return success();
 }
@@ -1551,7 +1550,7 @@ LogicalResult Lowering::run(Block &body) {
     anchor.fusedOutput =
         fusedOutputOf(anchorOps[i]->getResult(0), terminator, anchor.fusedTaps);
     // A Func of output pairs has one position per window of two.
-    if (anchor.values == 3)
+    if (anchor.func.outputs() > 1)
       anchor.fusedTaps /= 2;
   }
   kernel.outputWindows.assign(kernel.outputs.size(), {});

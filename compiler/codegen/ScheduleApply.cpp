@@ -204,7 +204,7 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // Not under a fused pool: each output position would then hold a whole
   // window of accumulators per image, more than the registers.
   int64_t width = nextIsBatch ? 0 : shape[shape.size() - 2];
-  bool pooled = shape != anchor.shape || anchor.values > 1;
+  bool pooled = shape != anchor.shape;
   bool tileImages = rank == 4 && !pooled && !s.parallelBatch &&
                     batch.defined() && width > 0 && width < s.tileOuter &&
                     s.tileOuter > 1;
@@ -798,11 +798,11 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   // 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; its second (6 pairs, 236 input
   // channels): 1x6 0.63 ms, 4x2, 2x3 and 3x3 0.70-0.81.
   for (const Anchor &anchor : kernel.anchors) {
-    if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 ||
-        anchor.values != 3)
+    int sums = anchor.func.outputs();
+    if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 || sums == 1)
       continue;
     int64_t width = std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2]);
-    int64_t most = (manyRegisters ? 24 : 12) / 3;
+    int64_t most = (manyRegisters ? 24 : 12) / sums;
     int64_t tiles = (width + most - 1) / most;
     s.tileInner = 1;
     s.tileOuter = static_cast<int>((width + tiles - 1) / tiles);

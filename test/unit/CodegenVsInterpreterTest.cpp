@@ -230,17 +230,7 @@ TEST(CodegenVsInterpreter, NarrowMapsTileImages) {
 // still match the interpreter's. Autoscheduled kernels assume at least the
 // estimated batch, so it runs at that batch.
 TEST(CodegenVsInterpreter, DropoutUnderMullapudi2016) {
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
-  ASSERT_TRUE(module);
-  interp::Interpreter interpreter(*module);
-  ASSERT_EQ(interpreter.error(), "");
-  auto func = module->lookupSymbol<mlir::func::FuncOp>("dropout");
-  ASSERT_TRUE(func);
-  for (const Halide::Target &target : runnableTargets())
-    checkFunction(interpreter, func, target, "auto:Mullapudi2016",
-                  kBatchEstimate);
+  checkOps({"dropout"}, {"auto:Mullapudi2016"}, {kBatchEstimate});
 }
 
 // Tests that a convolution Kiln's schedules compute in output pairs is given
@@ -248,20 +238,7 @@ TEST(CodegenVsInterpreter, DropoutUnderMullapudi2016) {
 // pair form's 236 channels by more than 236, and the kernel failed reading
 // its bias before the start.
 TEST(CodegenVsInterpreter, ConvPairsUnderAdams2019) {
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      parseFile(context, KILN_SOURCE_DIR "/test/unit/Inputs/codegen-ops.mlir");
-  ASSERT_TRUE(module);
-  interp::Interpreter interpreter(*module);
-  ASSERT_EQ(interpreter.error(), "");
-  auto func = module->lookupSymbol<mlir::func::FuncOp>("conv_pairs_wide");
-  ASSERT_TRUE(func);
-  Halide::Target target;
-  std::string error;
-  ASSERT_TRUE(parseTarget("x86-avx512", target, error)) << error;
-  if (!runsOnHost(target))
-    GTEST_SKIP() << "this CPU cannot run " << target.to_string();
-  checkFunction(interpreter, func, target, "auto:Adams2019", 256);
+  checkOps({"conv_pairs_wide"}, {"auto:Adams2019"}, {256});
 }
 
 /// The kernels of a model file built as kilnc builds them, each outlined into

@@ -60,11 +60,10 @@ struct Anchor {
   /// argument, so that it is computed once before the reduction.
   bool weightsIsComputed = false;
   /// The shape of `func` (kiln order, -1 for the batch): the op's result,
-  /// or half its width for a convolution computed in output pairs.
+  /// or half its width for a convolution computed in output pairs, whose
+  /// `func` is a Tuple of three sums per pair (`func.outputs()` is the
+  /// number of accumulators per position).
   std::vector<int64_t> shape;
-  /// Accumulators per position of `func`: 1, or 3 for a convolution
-  /// computed in output pairs (a Tuple of three sums per pair).
-  int values = 1;
   /// The kernel output this op feeds through elementwise ops and at most
   /// one pooling whose windows neither overlap nor pad, so that it is
   /// computed per tile of that output; -1 when it is computed whole first

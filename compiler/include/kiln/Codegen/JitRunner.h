@@ -38,14 +38,14 @@ enum class Distribution { Uniform, Positive, OneHot };
 /// dynamic batch set to `batch`: tensors uniform in [-1, 1] (Positive:
 /// [0.1, 1.1]; OneHot: one-hot rows), lr 0.01, step 3. `kinds` may be
 /// shorter than `args` (the rest are Uniform).
+std::vector<JitArg> randomArgs(mlir::Block::BlockArgListType args,
+                               int64_t batch, unsigned seed,
+                               const std::vector<Distribution> &kinds = {});
+
 /// Makes JIT code run its parallel loops on the executables' thread pool
 /// (kiln/runtime/ThreadPool.h), so that what is timed in-process is what
 /// the executables run.
 void useRuntimeThreadPool(Halide::JITHandlers &handlers);
-
-std::vector<JitArg> randomArgs(mlir::Block::BlockArgListType args,
-                               int64_t batch, unsigned seed,
-                               const std::vector<Distribution> &kinds = {});
 
 /// A kernel compiled for the host.
 class JitKernel {
