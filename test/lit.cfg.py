@@ -62,5 +62,10 @@ try:
             [tf_python, "-c", "import tensorflow"], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, timeout=120).returncode == 0:
         config.available_features.add("tensorflow")
+        # Keras' image transforms (tf_peer.py's augmented copies) need SciPy.
+        if subprocess.run([tf_python, "-c", "import scipy"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            config.available_features.add("tensorflow-scipy")
 except (OSError, subprocess.TimeoutExpired):
     pass

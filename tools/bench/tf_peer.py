@@ -208,18 +208,45 @@ def load_split(net, split, count):
     return x, np.eye(d["classes"], dtype=np.float32)[labels]
 
 
+def augmented_copies(aug, x, y):
+    """x and y followed by aug["copies"] transformed copies of each image
+    whose class aug["classes"] names (every image if it names none), drawn
+    by Keras' ImageDataGenerator with the file's ranges."""
+    gen = keras.preprocessing.image.ImageDataGenerator(
+        rotation_range=aug["rotation"], zoom_range=aug["zoom"],
+        width_shift_range=aug["shift"], height_shift_range=aug["shift"],
+        horizontal_flip=aug["horizontal_flip"],
+        vertical_flip=aug["vertical_flip"], fill_mode=aug["fill"],
+        cval=aug["fill_value"],
+        interpolation_order=1 if aug["interpolation"] == "bilinear" else 0)
+    labels = y.argmax(1)
+    chosen = np.flatnonzero(np.isin(labels, aug["classes"])) \
+        if aug["classes"] else np.arange(len(x))
+    # ImageDataGenerator transforms height x width x channels images.
+    shape = x.shape[1:]
+    hwc = x.reshape((len(x),) + tuple(shape) + ((1,) if len(shape) == 2
+                                                  else ()))
+    copies = [gen.random_transform(hwc[i]).reshape(shape)
+              for _ in range(aug["copies"]) for i in chosen]
+    return (np.concatenate([x, np.array(copies, x.dtype)]),
+            np.concatenate([y] + [y[chosen]] * aug["copies"]))
+
+
 def accuracy(net, model, args):
     """Trains as the model file says (optimizer, batch, epochs, validation
     split, shuffling, early stopping) on its data and evaluates on the test
     set: the reference a Kiln accuracy is set against, with Keras' own
-    random draws. Augmentation is not replicated (Keras' image transforms
-    need SciPy, and its per-class copies are Kiln's), so a model with
-    augmentation needs --no-augment, as its NET-train run then does."""
+    random draws. Augmented copies (augment with copies >= 1) are made as
+    NET-train makes them, after the validation split and from the training
+    part only, by Keras' ImageDataGenerator (which needs SciPy); per-epoch
+    augmentation (copies = 0) is not replicated and needs --no-augment."""
     t = net["training"]
-    if t["augmentation"]["enabled"] and not args.no_augment:
-        sys.exit("tf_peer: %s augments its training images, which the Keras "
-                 "peer does not replicate: pass --no-augment (and compare "
-                 "with NET-train --no-augment)" % net["name"])
+    aug = t["augmentation"]
+    augment = aug["enabled"] and not args.no_augment
+    if augment and aug["copies"] < 1:
+        sys.exit("tf_peer: %s augments every epoch, which the Keras peer "
+                 "does not replicate: pass --no-augment (and compare with "
+                 "NET-train --no-augment)" % net["name"])
     if t["schedule"]["kind"] != "constant":
         sys.exit("tf_peer: %s: learning-rate schedule '%s' is not replicated"
                  % (net["name"], t["schedule"]["kind"]))
@@ -238,14 +265,20 @@ def accuracy(net, model, args):
             restore_best_weights=es["restore_best"]))
     epochs = args.epochs or t["epochs"]
     start = time.perf_counter()
+    # Keras' own split (the last samples, before shuffling), made here so
+    # that copies join the training part only, as in NET-train.
+    split_at = int(np.floor(len(x) * (1 - t["validation_split"])))
+    validation = (x[split_at:], y[split_at:]) if split_at < len(x) else None
+    x, y = x[:split_at], y[:split_at]
+    if augment:
+        x, y = augmented_copies(aug, x, y)
     history = model.fit(x, y, batch_size=t["batch_size"], epochs=epochs,
-                        validation_split=t["validation_split"],
+                        validation_data=validation,
                         shuffle=t["shuffle"], callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - start
     xt, yt = load_split(net, "test", args.test_limit or 1 << 30)
     predicted = model.predict(xt, batch_size=1000, verbose=0).argmax(1)
-    # Keras trains on the part before its validation split.
-    trained = int(len(x) * (1 - t["validation_split"]))
+    trained = len(x)
     return {"seed": args.seed, "epochs": len(history.history["loss"]),
             "train_images": trained, "test_images": len(xt),
             "test_accuracy": float((predicted == yt.argmax(1)).mean()),
