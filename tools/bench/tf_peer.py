@@ -278,9 +278,8 @@ def accuracy(net, model, args):
     seconds = time.perf_counter() - start
     xt, yt = load_split(net, "test", args.test_limit or 1 << 30)
     predicted = model.predict(xt, batch_size=1000, verbose=0).argmax(1)
-    trained = len(x)
     return {"seed": args.seed, "epochs": len(history.history["loss"]),
-            "train_images": trained, "test_images": len(xt),
+            "train_images": len(x), "test_images": len(xt),
             "test_accuracy": float((predicted == yt.argmax(1)).mean()),
             "seconds": seconds}
 
