@@ -294,7 +294,7 @@ private:
   /// row: report 002 Model 1's third convolution, 2 pairs a row, ran 1.5x
   /// slower so than directly (0.10 against 0.065 ms at batch 256), its
   /// first two (13 and 6 pairs) faster.
-  static constexpr int64_t kMinPairsPerRow = 6;
+  static constexpr int64_t kMinPairsPerRow = 5;
 
   /// Every pooling lowered, with its window size and whether its windows
   /// neither overlap nor pad (tilable): then each output position reads

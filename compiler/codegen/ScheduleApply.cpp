@@ -3,6 +3,8 @@
 #include "kiln/Codegen/ScheduleApply.h"
 
 #include <algorithm>
+#include <array>
+#include <climits>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -793,19 +795,41 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   // by every pair of the tile: one vector of channels by as many pairs as
   // 24 accumulators allow (12 with 16 registers), the fewest tiles across
   // the row, evenly sized so the last one shifted in recomputes least.
+  // Two vectors of channels may share each pair's inputs instead, where the
+  // six weight vectors they read per input channel stay well inside L1 and
+  // no more pairs are computed.
   // Measured on report 002 Model 1 at batch 256 (AVX-512), its first layer
   // (13 pairs a row, 28 input channels): 1x7 0.325 ms, 2x4 0.34, 2x3 and
-  // 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; its second (6 pairs, 236 input
-  // channels): 1x6 0.63 ms, 4x2, 2x3 and 3x3 0.70-0.81.
+  // 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; 11 pairs a row (kiln-trim-extents):
+  // 2x4 0.26 ms, 1x6 0.295, 2x3 0.29. Its second (6 pairs, 236 input
+  // channels, 90 KiB of weights for two vectors): 1x6 0.63 ms, 4x2, 2x3 and
+  // 3x3 0.70-0.81; 5 pairs: 1x5 0.52-0.54 ms, 2x3 0.74. With AVX2's 12
+  // accumulators, the first layer: 13 pairs 2x2 0.62 ms, 1x4 0.80; 11 pairs
+  // 2x2 0.54, 1x4 0.61.
   for (const Anchor &anchor : kernel.anchors) {
     int sums = anchor.func.outputs();
     if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 || sums == 1)
       continue;
     int64_t width = std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2]);
-    int64_t most = (manyRegisters ? 24 : 12) / sums;
-    int64_t tiles = (width + most - 1) / most;
-    s.tileInner = 1;
-    s.tileOuter = static_cast<int>((width + tiles - 1) / tiles);
+    // (channel vectors, pairs per tile, pairs computed per row)
+    auto tile = [&](int64_t vectors) {
+      int64_t most =
+          std::max<int64_t>(1, (manyRegisters ? 24 : 12) / (sums * vectors));
+      int64_t tiles = (width + most - 1) / most;
+      int64_t pairs = (width + tiles - 1) / tiles;
+      return std::array<int64_t, 3>{vectors, pairs, tiles * pairs};
+    };
+    std::array<int64_t, 3> chosen = tile(1);
+    const int64_t *inChannels =
+        Halide::Internal::as_const_int(anchor.rdom[0].extent());
+    int64_t weightBytes =
+        inChannels ? *inChannels * sums * 2 * lanes * 4 : INT64_MAX;
+    constexpr int64_t kSharedWeightBytes = 16 * 1024;
+    if (anchor.shape.back() >= 2 * lanes && weightBytes <= kSharedWeightBytes &&
+        tile(2)[2] <= chosen[2])
+      chosen = tile(2);
+    s.tileInner = static_cast<int>(chosen[0]);
+    s.tileOuter = static_cast<int>(chosen[1]);
     return s;
   }
   if (pooledTaps > 1) {

@@ -256,7 +256,10 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
 
 } // namespace
 
-void driver::addKernelPasses(OpPassManager &pm, int64_t batch) {
+void driver::addKernelPasses(OpPassManager &pm, int64_t batch,
+                             bool trimExtents) {
+  if (trimExtents)
+    pm.addPass(createKilnTrimExtents());
   pm.addPass(createKilnBuildTrainStep());
   pm.addPass(createKilnPrepareInference());
   pm.addPass(createKilnFuse());
@@ -310,7 +313,7 @@ LogicalResult driver::compileToExecutables(ModuleOp module,
     info.device = "opencl";
 
   PassManager pm(module->getContext());
-  addKernelPasses(pm, options.batch);
+  addKernelPasses(pm, options.batch, options.trimExtents);
   if (!options.tuningDb.empty()) {
     // Kernels found in the database get its schedule as their attribute,
     // which compileKernels prefers to the heuristic.

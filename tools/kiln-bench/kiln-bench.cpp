@@ -62,6 +62,11 @@ cl::opt<bool> emitJson("json",
                                 "and each kernel's function, name, time and "
                                 "FLOPs)"),
                        cl::init(false), cl::cat(category));
+cl::opt<bool> flopsOnly(
+    "flops-only",
+    cl::desc("Count each kernel's FLOPs without compiling or timing it (with "
+             "a module from kilnc --no-trim-extents: the layers' own work)"),
+    cl::init(false), cl::cat(category));
 cl::opt<std::string> only("only",
                           cl::desc("Time only kernels whose name "
                                    "contains this"),
@@ -116,16 +121,20 @@ int main(int argc, char **argv) {
     for (mlir::func::FuncOp f : module->getOps<mlir::func::FuncOp>())
       benches.push_back({&f.getBody().front(), f.getSymName().str(), ""});
 
-  double peak = measurePeakGflops(target);
+  double peak = flopsOnly ? 0 : measurePeakGflops(target);
   std::optional<json::OStream> js;
   if (emitJson) {
     js.emplace(outs(), 1);
     js->objectBegin();
     js->attribute("target", target.to_string());
     js->attribute("batch", int64_t(batch));
-    js->attribute("peak_gflops", peak);
+    if (!flopsOnly)
+      js->attribute("peak_gflops", peak);
     js->attributeBegin("kernels");
     js->arrayBegin();
+  } else if (flopsOnly) {
+    outs() << "batch " << batch << "\n"
+           << "kernel                                            FLOPs\n";
   } else {
     outs() << "target " << target.to_string() << ", batch " << batch
            << ", FMA peak " << format("%.1f", peak) << " GFLOP/s\n"
@@ -136,6 +145,18 @@ int main(int argc, char **argv) {
   for (Bench &bench : benches) {
     if (!only.empty() && bench.name.find(only) == std::string::npos)
       continue;
+    if (flopsOnly) {
+      double flops = flopsOf(*bench.body, batch);
+      totalFlops += flops;
+      if (js)
+        js->object([&] {
+          js->attribute("name", bench.name);
+          js->attribute("flops", flops);
+        });
+      else
+        outs() << format("%-40s %14.0f\n", bench.name.c_str(), flops);
+      continue;
+    }
     FailureOr<HalideKernel> kernel = lowerToHalide(*bench.body, "k");
     if (failed(kernel))
       return 1;
@@ -197,7 +218,10 @@ int main(int argc, char **argv) {
     js->attributeEnd();
     js->objectEnd();
     outs() << "\n";
-  } else
+  } else if (flopsOnly)
+    outs() << format("%-40s %14.0f\n", static_cast<const char *>("total"),
+                     totalFlops);
+  else
     outs() << format("%-40s %10.3f %10.1f %7.1f%%\n",
                      static_cast<const char *>("total"), totalTime * 1e3,
                      totalFlops / totalTime / 1e9,

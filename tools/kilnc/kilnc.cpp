@@ -5,8 +5,9 @@
 //   frontend   --emit=ast (after parsing), --emit=network, --emit=json,
 //              --summary
 //   MLIRGen    --emit=mlir        the @forward module
-//   passes     --emit=train-mlir  + kiln-build-train-step,
-//   kiln-prepare-inference
+//   passes     --emit=train-mlir  + kiln-trim-extents (unless
+//              --no-trim-extents), kiln-build-train-step,
+//              kiln-prepare-inference
 //              --emit=kernels     + kiln-fuse, kiln-plan-memory,
 //              kiln-assign-schedules
 //   codegen    --emit=halide-stmt each kernel's lowered Halide statement
@@ -92,6 +93,8 @@ struct Options {
   std::string outDir;
   /// --tuning-db FILE: measured schedules from kiln-tune.
   std::string tuningDb;
+  /// --no-trim-extents clears it.
+  bool trimExtents = true;
 };
 
 const char *const usage =
@@ -106,7 +109,8 @@ const char *const usage =
     "  --emit=json         ... the same as one JSON document (for tools\n"
     "                      such as tools/bench's PyTorch peer)\n"
     "  --emit=mlir         print the kiln module: @forward in training form\n"
-    "  --emit=train-mlir   ... after kiln-build-train-step and\n"
+    "  --emit=train-mlir   ... after kiln-trim-extents,\n"
+    "                      kiln-build-train-step and\n"
     "                      kiln-prepare-inference (@train_step, @infer)\n"
     "  --emit=kernels      ... after kiln-fuse, kiln-plan-memory and\n"
     "                      kiln-assign-schedules (kernels, arena, schedules)\n"
@@ -124,6 +128,8 @@ const char *const usage =
     "                      (default: the model's batch_size)\n"
     "  --kernel=NAME       with --emit=halide-stmt, only kernels whose name\n"
     "                      contains NAME\n"
+    "  --no-trim-extents   compute every element of every layer, also those\n"
+    "                      no later layer reads (kiln-trim-extents off)\n"
     "  --mlir-print-debuginfo  print each op's location in the model file\n"
     "  --summary           print a Keras-like summary: layers, output shapes,\n"
     "                      parameter counts, totals and the training set-up\n"
@@ -157,6 +163,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
     if (arg == "-h" || arg == "--help") {
       std::cout << usage;
       std::exit(0);
+    } else if (arg == "--no-trim-extents") {
+      opts.trimExtents = false;
     } else if (value("--emit=", v)) {
       if (v == "ast")
         opts.emit = EmitKind::Ast;
@@ -251,6 +259,8 @@ bool parseArgs(int argc, char **argv, Options &opts) {
 /// Runs the passes from @forward up to the stage `opts.emit` names.
 mlir::LogicalResult runPasses(mlir::ModuleOp module, const Options &opts) {
   mlir::PassManager pm(module->getName());
+  if (opts.trimExtents)
+    pm.addPass(kiln::createKilnTrimExtents());
   pm.addPass(kiln::createKilnBuildTrainStep());
   pm.addPass(kiln::createKilnPrepareInference());
   if (opts.emit >= EmitKind::Kernels) {
@@ -341,6 +351,7 @@ int compileNetwork(const Network &net, const SourceManager &sources,
     driverOptions.schedule = opts.schedule;
     driverOptions.batch = opts.batch;
     driverOptions.tuningDb = opts.tuningDb;
+    driverOptions.trimExtents = opts.trimExtents;
     return mlir::failed(
                kiln::driver::compileToExecutables(*module, driverOptions))
                ? 1

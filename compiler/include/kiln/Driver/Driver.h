@@ -43,13 +43,19 @@ struct Options {
   /// A tuning database (kiln-tune): kernels it holds a schedule for (same
   /// structure, target and batch) use it; the others the heuristic.
   std::string tuningDb;
+  /// Run kiln-trim-extents: layers compute only what later layers read.
+  /// Off, every element of every layer is computed (kilnc
+  /// --no-trim-extents, to compare or to count the layers' own work).
+  bool trimExtents = true;
 };
 
 /// Adds the passes that turn a module holding @forward into the fused,
-/// memory-planned kernels of @train_step and @infer (build-train-step,
-/// prepare-inference, fuse, plan-memory at `batch`, 0: the model's
-/// batch_size): what the executables and kiln-tune compile.
-void addKernelPasses(mlir::OpPassManager &pm, int64_t batch);
+/// memory-planned kernels of @train_step and @infer (trim-extents unless
+/// `trimExtents` is false, build-train-step, prepare-inference, fuse,
+/// plan-memory at `batch`, 0: the model's batch_size): what the executables
+/// and kiln-tune compile.
+void addKernelPasses(mlir::OpPassManager &pm, int64_t batch,
+                     bool trimExtents = true);
 
 /// Compiles `module` (which must hold @forward; the passes add to it) into
 /// DIR/NET-train and DIR/NET-infer, NET being the module's `kiln.model`.

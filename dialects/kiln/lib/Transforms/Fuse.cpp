@@ -321,6 +321,16 @@ LogicalResult Fuser::run() {
   if (!func.getBody().hasOneBlock())
     return func.emitError() << "kiln-fuse needs a single-block function";
   Block &body = func.getBody().front();
+  // A slice is a copy of a box: each user gets its own, fused into its
+  // kernel, instead of one kernel writing the box out for the others (the
+  // train step's image, cut by kiln-trim-extents, feeds the first layer and
+  // its filter gradient).
+  for (auto slice : llvm::make_early_inc_range(body.getOps<SliceOp>()))
+    for (OpOperand &use :
+         llvm::make_early_inc_range(llvm::drop_begin(slice->getUses()))) {
+      OpBuilder b(slice);
+      use.set(b.clone(*slice)->getResult(0));
+    }
   // A kernel must have results, so ops nothing reads go first (all kiln ops
   // are pure).
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))

@@ -29,6 +29,26 @@ func.func @infer(%x: tensor<?x28x28x1xf32>, %w: tensor<3x3x1x32xf32>, %b: tensor
 
 // -----
 
+// Tests that a slice read by two kernels is copied into each of them (a
+// trimmed image feeds the first convolution and its filter gradient), so
+// neither kernel writes the box out for the other.
+// CHECK-LABEL: func.func @train_step(
+// CHECK: kiln.kernel "k0_conv1d"(%arg0, %arg1) : (tensor<?x12x4xf32>, tensor<2x4x8xf32>) -> tensor<?x10x8xf32> {
+// CHECK-NEXT: ^bb0(%[[X0:.*]]: tensor<?x12x4xf32>, %{{.*}}: tensor<2x4x8xf32>):
+// CHECK-NEXT: kiln.slice %[[X0]] {{.*}} -> tensor<?x11x4xf32>
+// CHECK: kiln.kernel "k1_conv1d_grad_filter"(%arg0, %arg2) : (tensor<?x12x4xf32>, tensor<?x10x8xf32>) -> tensor<2x4x8xf32> {
+// CHECK-NEXT: ^bb0(%[[X1:.*]]: tensor<?x12x4xf32>, %{{.*}}: tensor<?x10x8xf32>):
+// CHECK-NEXT: kiln.slice %[[X1]] {{.*}} -> tensor<?x11x4xf32>
+func.func @train_step(%x: tensor<?x12x4xf32>, %w: tensor<2x4x8xf32>, %g: tensor<?x10x8xf32>)
+    -> (tensor<?x10x8xf32>, tensor<2x4x8xf32>) {
+  %s = kiln.slice %x {offsets = array<i64: 0, 0>, sizes = array<i64: 11, 4>} : tensor<?x12x4xf32> -> tensor<?x11x4xf32>
+  %c = kiln.conv1d %s, %w : (tensor<?x11x4xf32>, tensor<2x4x8xf32>) -> tensor<?x10x8xf32>
+  %d = kiln.conv1d_grad_filter %s, %g {kernel_w = 2} : (tensor<?x11x4xf32>, tensor<?x10x8xf32>) -> tensor<2x4x8xf32>
+  return %c, %d : tensor<?x10x8xf32>, tensor<2x4x8xf32>
+}
+
+// -----
+
 // Tests that an elementwise chain without a seed becomes one kernel.
 // CHECK-LABEL: func.func @infer(
 // CHECK: %[[K:.*]] = kiln.kernel "k0_add"(%arg0, %arg1) : (tensor<4x10xf32>, tensor<4x10xf32>) -> tensor<4x10xf32> {

@@ -10,6 +10,34 @@
 
 include "mlir/Pass/PassBase.td"
 
+def KilnTrimExtents : Pass<"kiln-trim-extents", "::mlir::ModuleOp"> {
+  let summary = "Stops @forward computing the spatial tails nothing reads";
+  let description = [{
+    A pooling or convolution whose windows end before its input does (the
+    floor in 'valid' output extents: a 2-wide pooling of 27 steps reads 26)
+    leaves a tail of steps, rows or columns that nothing reads. Walking
+    `@forward` backwards, every value gets the prefix of each spatial axis
+    its users read: the whole value for a function result and for any op
+    that is not a window op or elementwise (dense, flatten, BatchNorm's batch
+    statistics, dropout, whose masks are drawn per element index). Window
+    ops (`conv2d`, `conv1d`, the poolings) and elementwise ops with
+    per-channel operands (activations, `bias_add`, `batch_norm_infer`,
+    `add`, `mul`) are rebuilt on the prefix of their input, with their
+    trailing padding dropped where the input was cut, so they compute only
+    elements that are read. An argument (the image) is cut by a
+    `kiln.slice`; what other ops produce stays whole, since a cut there
+    would cost a copy, and a zero pad of its gradient in the train step.
+    `add` and `mul` cut an operand to the other's extents where they differ.
+
+    Every element still computed has its old value, and gradients through
+    the tail were zero, so the result is the same network. Run before
+    `kiln-build-train-step` and `kiln-prepare-inference`: both inherit the
+    smaller extents. Report 002 Model 1 (28 steps, three k=2 convolutions,
+    each pooled by 2) computes 22, 10 and 4 steps of its 27, 12 and 5.
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::func::FuncDialect"];
+}
+
 def KilnBuildTrainStep : Pass<"kiln-build-train-step", "::mlir::ModuleOp"> {
   let summary = "Builds @train_step from @forward: loss, autodiff, optimizer";
   let description = [{
