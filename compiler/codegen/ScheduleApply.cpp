@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -822,8 +822,8 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     std::array<int64_t, 3> chosen = tile(1);
     const int64_t *inChannels =
         Halide::Internal::as_const_int(anchor.rdom[0].extent());
-    int64_t weightBytes =
-        inChannels ? *inChannels * sums * 2 * lanes * 4 : INT64_MAX;
+    int64_t weightBytes = inChannels ? *inChannels * sums * 2 * lanes * 4
+                                     : std::numeric_limits<int64_t>::max();
     constexpr int64_t kSharedWeightBytes = 16 * 1024;
     if (anchor.shape.back() >= 2 * lanes && weightBytes <= kSharedWeightBytes &&
         tile(2)[2] <= chosen[2])

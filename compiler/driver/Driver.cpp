@@ -256,12 +256,16 @@ LogicalResult compileKernels(ModuleOp module, std::vector<KernelJob> &kernels,
 
 } // namespace
 
-void driver::addKernelPasses(OpPassManager &pm, int64_t batch,
-                             bool trimExtents) {
+void driver::addTrainingPasses(OpPassManager &pm, bool trimExtents) {
   if (trimExtents)
     pm.addPass(createKilnTrimExtents());
   pm.addPass(createKilnBuildTrainStep());
   pm.addPass(createKilnPrepareInference());
+}
+
+void driver::addKernelPasses(OpPassManager &pm, int64_t batch,
+                             bool trimExtents) {
+  addTrainingPasses(pm, trimExtents);
   pm.addPass(createKilnFuse());
   KilnPlanMemoryOptions planOptions;
   planOptions.batch = batch;

@@ -259,15 +259,11 @@ bool parseArgs(int argc, char **argv, Options &opts) {
 /// Runs the passes from @forward up to the stage `opts.emit` names.
 mlir::LogicalResult runPasses(mlir::ModuleOp module, const Options &opts) {
   mlir::PassManager pm(module->getName());
-  if (opts.trimExtents)
-    pm.addPass(kiln::createKilnTrimExtents());
-  pm.addPass(kiln::createKilnBuildTrainStep());
-  pm.addPass(kiln::createKilnPrepareInference());
-  if (opts.emit >= EmitKind::Kernels) {
-    pm.addPass(kiln::createKilnFuse());
-    kiln::KilnPlanMemoryOptions plan;
-    plan.batch = opts.batch;
-    pm.addPass(kiln::createKilnPlanMemory(plan));
+  // The executables' pipeline (kiln/Driver/Driver.h), then the schedules.
+  if (opts.emit < EmitKind::Kernels) {
+    kiln::driver::addTrainingPasses(pm, opts.trimExtents);
+  } else {
+    kiln::driver::addKernelPasses(pm, opts.batch, opts.trimExtents);
     kiln::KilnAssignSchedulesOptions schedules;
     schedules.target = opts.target;
     schedules.schedule = opts.schedule;

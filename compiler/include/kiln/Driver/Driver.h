@@ -49,11 +49,15 @@ struct Options {
   bool trimExtents = true;
 };
 
+/// Adds the passes that build @train_step and @infer from @forward:
+/// trim-extents (unless `trimExtents` is false), build-train-step and
+/// prepare-inference.
+void addTrainingPasses(mlir::OpPassManager &pm, bool trimExtents = true);
+
 /// Adds the passes that turn a module holding @forward into the fused,
-/// memory-planned kernels of @train_step and @infer (trim-extents unless
-/// `trimExtents` is false, build-train-step, prepare-inference, fuse,
-/// plan-memory at `batch`, 0: the model's batch_size): what the executables
-/// and kiln-tune compile.
+/// memory-planned kernels of @train_step and @infer (addTrainingPasses,
+/// then fuse and plan-memory at `batch`, 0: the model's batch_size): what
+/// the executables and kiln-tune compile.
 void addKernelPasses(mlir::OpPassManager &pm, int64_t batch,
                      bool trimExtents = true);
 

@@ -125,33 +125,26 @@ private:
 
   /// Raises what `value` must keep to `extents`, which is everything when
   /// `extents` is null; the users' needs combine by maximum.
-  void require(Value value, const Extents *extents, DenseSet<Value> &whole) {
+  void require(Value value, const Extents *extents) {
     std::optional<Extents> full = spatialExtents(value);
+    if (!full)
+      return;
     // Only arguments and the ops rebuilt here are cut: cutting what another
     // op made whole (a BatchNorm, a zero pad) would add a copy, and in the
     // train step a zero pad of its gradient, to save a few elementwise ops.
     Operation *def = value.getDefiningOp();
     bool cuttable = !def || windowsOf(def) || isElementwise(def);
-    if (!full || !extents || !cuttable || *extents == *full) {
-      whole.insert(value);
-      need.erase(value);
-      return;
-    }
-    if (whole.contains(value))
-      return;
-    auto [it, inserted] = need.try_emplace(value, *extents);
+    const Extents &wanted = extents && cuttable ? *extents : *full;
+    auto [it, inserted] = need.try_emplace(value, wanted);
     if (!inserted)
-      for (size_t a = 0; a < extents->size(); ++a)
-        it->second[a] = std::max(it->second[a], (*extents)[a]);
-    if (it->second == *full) {
-      need.erase(it);
-      whole.insert(value);
-    }
+      for (size_t a = 0; a < wanted.size(); ++a)
+        it->second[a] = std::max(it->second[a], wanted[a]);
   }
 
-  /// Walks the body backwards; every use raises its operand's need.
+  /// Walks the body backwards; every use raises its operand's need. Users
+  /// come after their operands, so a value's need is final when its own op
+  /// is reached. Values needed whole are dropped from `need` at the end.
   void computeNeeds(Block &body) {
-    DenseSet<Value> whole;
     for (Operation &op : llvm::reverse(body)) {
       // What the op's own (single) result must keep; a value nothing reads
       // is left whole rather than cut to nothing.
@@ -174,22 +167,28 @@ private:
               ((*out)[a] - 1) * w->stride[a] + w->span[a] - w->before[a];
           reads[a] = std::clamp<int64_t>(end, 1, in[a]);
         }
-        require(op.getOperand(0), &reads, whole);
+        require(op.getOperand(0), &reads);
         for (Value operand : llvm::drop_begin(op.getOperands()))
-          require(operand, nullptr, whole);
+          require(operand, nullptr);
         continue;
       }
-      if (isElementwise(&op) && need.contains(op.getResult(0))) {
+      if (isElementwise(&op) && out) {
         int64_t rank = cast<ShapedType>(op.getResult(0).getType()).getRank();
         for (Value operand : op.getOperands()) {
           bool sameRank = cast<ShapedType>(operand.getType()).getRank() == rank;
-          require(operand, sameRank ? &*out : nullptr, whole);
+          require(operand, sameRank ? &*out : nullptr);
         }
         continue;
       }
       for (Value operand : op.getOperands())
-        require(operand, nullptr, whole);
+        require(operand, nullptr);
     }
+    SmallVector<Value> whole;
+    for (const auto &[value, extents] : need)
+      if (extents == *spatialExtents(value))
+        whole.push_back(value);
+    for (Value value : whole)
+      need.erase(value);
   }
 
   /// The spatial extents `value` has now, or none.
@@ -228,9 +227,9 @@ private:
       if (changed && (windowsOf(op) || isElementwise(op))) {
         b.setInsertionPoint(op);
         Operation *copy = b.clone(*op, map);
+        // The clone maps the old result to its own in `map`.
         if (failed(retype(b, copy, *op)))
           return failure();
-        map.map(op->getResult(0), copy->getResult(0));
         replaced.push_back(op);
         continue;
       }
