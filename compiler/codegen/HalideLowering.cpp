@@ -1,6 +1,7 @@
 //===- HalideLowering.cpp - Kiln kernels as Halide algorithms -------------===//
 
 #include "kiln/Codegen/HalideLowering.h"
+#include "kiln/Codegen/Winograd.h"
 
 #include "kiln/IR/KilnOps.h"
 #include "kiln/runtime/Alignment.h"
@@ -261,8 +262,8 @@ private:
 
   LogicalResult lowerConv(Operation *op, Value input, Value filter,
                           const Window &w);
-  LogicalResult lowerConvPairs(Operation *op, Value input, Value filter,
-                               const Window &w);
+  LogicalResult lowerConvWinograd(Operation *op, Value input, Value filter,
+                                  const Window &w, int m);
   LogicalResult lowerConvGradInput(Operation *op, Value gradOut, Value filter,
                                    const Window &w);
   LogicalResult lowerConvGradFilter(Operation *op, Value input, Value gradOut,
@@ -285,16 +286,20 @@ private:
   /// window size (1 without one).
   int fusedOutputOf(Value value, Operation *terminator, int &taps);
 
-  /// Whether `conv`'s result reaches, through ops with one use each that
-  /// are elementwise, a 1-D pooling of non-overlapping windows of two with
-  /// at least kMinPairsPerRow positions: then each pooled position reads
-  /// exactly one pair of the convolution's.
-  static bool feedsPairPooling(Operation *conv);
+  /// The pooled positions a row when `conv`'s result reaches, through ops
+  /// with one use each that are elementwise, a 1-D pooling of
+  /// non-overlapping windows of two (each pooled position then reads one
+  /// pair of the convolution's outputs); 0 otherwise.
+  static int64_t pooledPairs(Operation *conv);
   /// Each weight vector of a convolution in pairs serves the pairs of its
   /// row: report 002 Model 1's third convolution, 2 pairs a row, ran 1.5x
   /// slower so than directly (0.10 against 0.065 ms at batch 256), its
   /// first two (13 and 6 pairs) faster.
   static constexpr int64_t kMinPairsPerRow = 5;
+  /// The outputs per F(m, 2) tile for a two-tap convolution whose row of
+  /// `pooled` pooled positions reads `inChannels` channels; 0 for the
+  /// direct algorithm.
+  static int winogradOutputs(int64_t pooled, int64_t inChannels);
 
   /// Every pooling lowered, with its window size and whether its windows
   /// neither overlap nor pad (tilable): then each output position reads
@@ -425,76 +430,142 @@ LogicalResult Lowering::lowerConv(Operation *op, Value input, Value filter,
   return success();
 }
 
-// A 2-tap filter (g0, g1) gives a pair of outputs from three inputs with
-// three products instead of four (Winograd's minimal filtering, F(2,2)):
-//   y0 = d0 g0 + d1 g1 = (d0 - d1) g0 + d1 (g0 + g1)
-//   y1 = d1 g0 + d2 g1 = d1 (g0 + g1) + (d2 - d1) g1
-// Summed over input channels, the three products are three reductions
-// sharing one loop: `pairs(c, j, n)` holds them for outputs 2j and 2j+1,
-// and the transforms of the input and the filter are computed once, before
-// the reduction. It pays only where both outputs of a pair are wanted
-// together, as under a pooling of windows of two: report 002 Model 1's
-// convolutions ran at 92% of the FMA peak, so fewer products was the one
-// way left to run them faster.
-LogicalResult Lowering::lowerConvPairs(Operation *op, Value input, Value filter,
-                                       const Window &w) {
+// A 2-tap filter gives m outputs from m + 1 inputs with m + 1 products
+// instead of 2m (Winograd's minimal filtering F(m, 2), see Winograd.h).
+// Summed over input channels, the m + 1 products are m + 1 reductions
+// sharing one loop: `tiles(c, t, n)` holds them for outputs mt..mt+m-1, and
+// the transforms of the input and the filter are computed once, before the
+// reduction. It pays only where a tile's outputs are wanted together, as
+// under a pooling of windows of two: report 002 Model 1's convolutions ran
+// at 90% of the FMA peak, so fewer products was the one way left to run
+// them faster.
+LogicalResult Lowering::lowerConvWinograd(Operation *op, Value input,
+                                          Value filter, const Window &w,
+                                          int m) {
+  WinogradF2 f = winogradF2(m);
   int64_t inChannels = channelsOf(input.getType());
-  Func in = padSpatial(get(input), inChannels, w);
+  // The last tile may run past the last output (a schedule may compute
+  // whole tiles beyond it too): it reads zeros there, not past the input.
+  Func in = Halide::BoundaryConditions::constant_exterior(
+      padSpatial(get(input), inChannels, w), 0.0f,
+      {{Expr(), Expr()},
+       {0, asInt(w.padBefore[0] + w.inExtent[0])},
+       {Expr(), Expr()}});
   Func weights = get(filter);
   // The usual names (c, x, n): an autoscheduler names its splits after a
   // Func's vars (c -> ci), so a var named "ci" clashed under Adams2019.
   std::vector<Var> v = makeVars(3);
-  Var c = v[0], j = v[1], n = v[2], ci = v[1];
+  Var c = v[0], t = v[1], n = v[2], ci = v[1];
+  // Integer coefficients: +-1 as additions, others as products.
+  auto combine = [](const std::vector<int> &coefficients, auto term) {
+    Expr sum;
+    for (size_t j = 0; j < coefficients.size(); ++j) {
+      int k = coefficients[j];
+      if (k == 0)
+        continue;
+      Expr e = std::abs(k) == 1 ? term(j)
+                                : term(j) * static_cast<float>(std::abs(k));
+      sum = !sum.defined() ? (k < 0 ? -e : e) : (k < 0 ? sum - e : sum + e);
+    }
+    return sum;
+  };
+  Func tileIn("winograd_in");
+  std::vector<Expr> ins;
+  for (const std::vector<int> &row : f.inputTransform)
+    ins.push_back(combine(
+        row, [&](size_t j) { return in(c, m * t + static_cast<int>(j), n); }));
+  tileIn(c, t, n) = Halide::Tuple(ins);
 
-  Func pairIn("pair_in");
-  Expr d0 = in(c, 2 * j, n), d1 = in(c, 2 * j + 1, n), d2 = in(c, 2 * j + 2, n);
-  pairIn(c, j, n) = Halide::Tuple(d0 - d1, d1, d2 - d1);
-
-  Func pairFilter("pair_filter");
-  Expr g0 = weights(c, ci, 0), g1 = weights(c, ci, 1);
-  pairFilter(c, ci) = Halide::Tuple(g0, g0 + g1, g1);
+  Func tileFilter("winograd_filter");
+  std::vector<Expr> gs;
+  for (const std::array<double, 2> &row : f.filterTransform) {
+    Expr g;
+    for (int k = 0; k < 2; ++k)
+      if (row[k] != 0) {
+        Expr e = weights(c, ci, k) * static_cast<float>(row[k]);
+        g = g.defined() ? g + e : e;
+      }
+    gs.push_back(g);
+  }
+  tileFilter(c, ci) = Halide::Tuple(gs);
 
   RDom r(0, asInt(inChannels), "r");
-  Func pairs("conv_pairs");
-  pairs(c, j, n) = Halide::Tuple(0.0f, 0.0f, 0.0f);
+  Func tiles("conv_winograd");
+  tiles(c, t, n) = Halide::Tuple(std::vector<Expr>(m + 1, 0.0f));
   std::vector<Expr> sums;
-  for (int i = 0; i < 3; ++i)
-    sums.push_back(pairs(c, j, n)[i] +
-                   pairFilter(c, r)[i] * pairIn(r, j, n)[i]);
-  pairs(c, j, n) = Halide::Tuple(sums);
+  for (int p = 0; p <= m; ++p)
+    sums.push_back(tiles(c, t, n)[p] +
+                   tileFilter(c, r)[p] * tileIn(r, t, n)[p]);
+  tiles(c, t, n) = Halide::Tuple(sums);
 
-  Var x = j;
-  Expr p = x / 2;
+  Var x = t;
+  Expr tile = x / m;
+  Expr out = combine(f.outputTransform[m - 1],
+                     [&](size_t p) { return tiles(c, tile, n)[p]; });
+  for (int i = m - 2; i >= 0; --i)
+    out =
+        Halide::select(x % m == i,
+                       combine(f.outputTransform[i],
+                               [&](size_t p) { return tiles(c, tile, n)[p]; }),
+                       out);
   Func conv("conv");
-  conv(c, x, n) =
-      Halide::select(x % 2 == 0, pairs(c, p, n)[0] + pairs(c, p, n)[1],
-                     pairs(c, p, n)[1] + pairs(c, p, n)[2]);
+  conv(c, x, n) = out;
   set(op->getResult(0), conv);
-  addAnchor(op, AnchorKind::Conv, pairs, r, pairIn, true, pairFilter, true);
+  addAnchor(op, AnchorKind::Conv, tiles, r, tileIn, true, tileFilter, true);
   Anchor &anchor = kernel.anchors.back();
-  anchor.shape[anchor.shape.size() - 2] /= 2;
+  int64_t &width = anchor.shape[anchor.shape.size() - 2];
+  width = (width + m - 1) / m;
+  anchor.tileOutputs = m;
   return success();
 }
 
-bool Lowering::feedsPairPooling(Operation *conv) {
+int64_t Lowering::pooledPairs(Operation *conv) {
   Value value = conv->getResult(0);
   while (value.hasOneUse()) {
     Operation *user = *value.getUsers().begin();
-    auto pairWindows = [](auto pool) {
-      return pool.getWindow() == 2 && pool.getStride() == 2 &&
-             llvm::all_of(pool.getPadding(),
-                          [](int64_t pad) { return pad == 0; }) &&
-             pool.getType().getDimSize(1) >= kMinPairsPerRow;
+    auto pairWindows = [](auto pool) -> int64_t {
+      bool pairs =
+          pool.getWindow() == 2 && pool.getStride() == 2 &&
+          llvm::all_of(pool.getPadding(), [](int64_t pad) { return pad == 0; });
+      return pairs ? pool.getType().getDimSize(1) : 0;
     };
     if (auto pool = dyn_cast<MaxPool1DOp>(user))
       return pairWindows(pool);
     if (auto pool = dyn_cast<AvgPool1DOp>(user))
       return pairWindows(pool);
     if (!isElementwise(user) || user->getNumResults() != 1)
-      return false;
+      return 0;
     value = user->getResult(0);
   }
-  return false;
+  return 0;
+}
+
+// Pairs (F(2,2)) where a row has kMinPairsPerRow pooled positions, the
+// direct algorithm below. Wider tiles save more products, but each output
+// costs an output transform of m + 1 terms where a pair's costs two, so
+// they pay only over long reductions: report 002 Model 1's first layer (28
+// input channels, 11 pooled positions) ran at 0.30 ms in F(4,2) and 0.40 in
+// F(6,2) against 0.26 in pairs; its second (236 channels, 5 positions) at
+// 0.45-0.47 ms in F(5,2) against 0.53 in pairs, its third (128 channels, 2
+// positions) at 0.054 in F(4,2) against 0.064 direct (batch 256). A row's
+// tiles make one register tile, of two images at least (ScheduleApply), so
+// its sums must fit half of 24 accumulators: 12.
+int Lowering::winogradOutputs(int64_t pooled, int64_t inChannels) {
+  constexpr int64_t kMinChannelsForWiderTiles = 128;
+  constexpr int64_t kRowSums = 12;
+  if (pooled < 1)
+    return 0;
+  int best = pooled < kMinPairsPerRow ? 0 : 2;
+  int64_t fewest = pooled < kMinPairsPerRow ? 4 * pooled : 3 * pooled;
+  if (inChannels >= kMinChannelsForWiderTiles)
+    for (int m = 3; m <= kMaxWinogradOutputs; ++m) {
+      int64_t sums = (2 * pooled + m - 1) / m * (m + 1);
+      if (sums <= kRowSums && sums < fewest) {
+        best = m;
+        fewest = sums;
+      }
+    }
+  return best;
 }
 
 LogicalResult Lowering::lowerConvGradInput(Operation *op, Value gradOut,
@@ -835,8 +906,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                               spatialOf(o.getInput().getType()),
                               spatialOf(o.getType()));
         if (options.outputPairs && k == 2 && w.stride[0] == 1 &&
-            w.dilation[0] == 1 && feedsPairPooling(o))
-          return lowerConvPairs(o, o.getInput(), o.getFilter(), w);
+            w.dilation[0] == 1)
+          if (int m = winogradOutputs(pooledPairs(o),
+                                      channelsOf(o.getInput().getType())))
+            return lowerConvWinograd(o, o.getInput(), o.getFilter(), w, m);
         return lowerConv(o, o.getInput(), o.getFilter(), w);
       })
       .Case([&](Conv2DGradInputOp o) {
@@ -1549,9 +1622,9 @@ LogicalResult Lowering::run(Block &body) {
     Anchor &anchor = kernel.anchors[i];
     anchor.fusedOutput =
         fusedOutputOf(anchorOps[i]->getResult(0), terminator, anchor.fusedTaps);
-    // A Func of output pairs has one position per window of two.
-    if (anchor.func.outputs() > 1)
-      anchor.fusedTaps /= 2;
+    // A Func of output tiles has one position per m outputs.
+    if (anchor.tileOutputs > 1)
+      anchor.fusedTaps = 1;
   }
   kernel.outputWindows.assign(kernel.outputs.size(), {});
   for (auto &[op, window] : disjointPoolGrads) {

@@ -74,9 +74,10 @@ RegisterTile registerTile(const Schedule &s, const Halide::Target &target,
 /// unrolled. Every tile has the same size (the last one shifted inwards),
 /// so the accumulators computed inside it fit registers.
 Halide::Stage splitIntoTiles(Halide::Stage stage, Var c, Var x, Var co, Var ci,
-                             Var xo, Var xi, const RegisterTile &t, int outer) {
+                             Var xo, Var xi, const RegisterTile &t, int outer,
+                             TailStrategy xTail = TailStrategy::ShiftInwards) {
   return stage.split(c, co, ci, t.lanes * t.inner, TailStrategy::ShiftInwards)
-      .split(x, xo, xi, outer, TailStrategy::ShiftInwards)
+      .split(x, xo, xi, outer, xTail)
       .vectorize(ci, t.lanes)
       .unroll(ci)
       .unroll(xi);
@@ -174,12 +175,51 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
                                 nextIsBatch ? 0 : shape[shape.size() - 2]);
   int lanes = t.lanes;
   int tileOuter = t.outer;
+  // A convolution in tiles of F(m, 2) under a pooling of windows of two:
+  // `tileOuter` tiles (an even number of outputs) are tileOuter * m / 2
+  // pooled positions. The pooled tiles start at multiples of that, so
+  // each computes whole, aligned F(m, 2) tiles, and the output transform's
+  // select on the position within a tile folds away; the last pooled tile
+  // is guarded (shifted inwards, it would straddle F(m, 2) tiles).
+  int m = anchor.tileOutputs;
+  TailStrategy xTail = TailStrategy::ShiftInwards;
+  if (m > 2 && !nextIsBatch) {
+    tileOuter = static_cast<int>(std::max<int64_t>(
+        1,
+        std::min<int64_t>(s.tileOuter, anchor.shape[anchor.shape.size() - 2])));
+    if (tileOuter * m % 2)
+      ++tileOuter;
+    t.outer = tileOuter * m / 2;
+    xTail = TailStrategy::GuardWithIf;
+  }
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), rows("rows");
   Halide::LoopLevel stageAt = Halide::LoopLevel::root();
-  auto tile = [&](Halide::Stage stage, int outerFactor) {
-    splitIntoTiles(stage, v[0], v[1], co, ci, xo, xi, t, outerFactor);
-    if (rank == 2) {
+  // Wider F(m, 2) tiles (over long reductions only, see HalideLowering's
+  // winogradOutputs) take as many images per register tile as its
+  // accumulators allow, two at least, so each weight vector loaded serves
+  // them all. Report 002 Model 1 at batch 256: its second layer in F(5,2)
+  // (12 sums a row) streamed its 90 KiB of weights per channel tile from
+  // L2 for every image one at a time and ran at 0.79 ms; two at a time
+  // 0.47 (three 0.48, four 0.57; with AVX2's 12 accumulators, two 1.36 ms
+  // against one 1.53). Its third in F(4,2) (5 sums a row): one image 0.14
+  // ms, two 0.084, four 0.054 (direct: 0.064). The images' outer loop is
+  // `no` in both specialisations (below), where the staged input is
+  // computed.
+  int images = 1;
+  if (rank == 3 && m > 2 && batch.defined())
+    images = std::max(2, (vectorRegisters(target) == 32 ? 24 : 12) /
+                             (tileOuter * (m + 1) * t.inner));
+  Var no("no"), nii("nii");
+  auto tile = [&](Halide::Stage stage, int outerFactor, int imagesPerTile = 1) {
+    splitIntoTiles(stage, v[0], v[1], co, ci, xo, xi, t, outerFactor, xTail);
+    if (rank == 3 && images > 1) {
+      stage.split(v[2], no, nii, imagesPerTile, TailStrategy::ShiftInwards)
+          .unroll(nii)
+          .reorder(ci, xi, nii, xo, co, no)
+          .parallel(no);
+      stageAt = Halide::LoopLevel(out, no);
+    } else if (rank == 2) {
       // Dense: a tile of output channels is the outer (parallel) loop and
       // the batch tiles run inside it, so that tile's panel of weights is
       // read from memory once and reused from cache by the whole batch.
@@ -239,8 +279,11 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
     // row by row otherwise (inference at batch 1).
     tile(out.specialize(batch >= tileOuter), tileOuter);
     tile(out, 1);
+  } else if (images > 1) {
+    tile(out.specialize(batch >= images), t.outer, images);
+    tile(out, t.outer);
   } else {
-    tile(out, nextIsBatch ? 1 : tileOuter);
+    tile(out, nextIsBatch ? 1 : t.outer);
   }
 
   Func conv = anchor.func;
@@ -261,13 +304,19 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
     order.pop_back();
     order.insert(order.begin() + 1, cv.back());
   }
+  if (images > 1) {
+    order.pop_back();
+    order.insert(order.begin() + 2, cv.back());
+  }
   accumulateInRegisters(conv, Halide::LoopLevel(out, xo), order, lanes);
+  if (xTail == TailStrategy::GuardWithIf)
+    conv.bound_extent(cv[1], tileOuter);
   Halide::Stage update = conv.update();
   for (size_t d = 2; d + 1 < cv.size(); ++d) {
     conv.unroll(cv[d]);
     update.unroll(cv[d]);
   }
-  if (tileImages) {
+  if (tileImages || images > 1) {
     // A tile of images: unrolled like a tile of columns.
     conv.unroll(cv.back());
     update.unroll(cv.back());
@@ -790,9 +839,9 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       pooledChannels = std::max(pooledChannels, anchor.shape.back());
     }
   }
-  // A convolution in output pairs keeps three sums per pair and reads three
-  // weight vectors per input channel for each vector of channels, each used
-  // by every pair of the tile: one vector of channels by as many pairs as
+  // A convolution in output pairs (F(2,2)) keeps three sums per pair and reads
+  // three weight vectors per input channel for each vector of channels, each
+  // used by every pair of the tile: one vector of channels by as many pairs as
   // 24 accumulators allow (12 with 16 registers), the fewest tiles across
   // the row, evenly sized so the last one shifted in recomputes least.
   // Two vectors of channels may share each pair's inputs instead, where the
@@ -810,6 +859,17 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     int sums = anchor.func.outputs();
     if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 || sums == 1)
       continue;
+    if (anchor.tileOutputs > 2) {
+      // Wider F(m, 2) tiles: a row's tiles in one register tile, of one
+      // vector of channels (of several images: scheduleConvCpu).
+      const std::vector<int64_t> &pooled =
+          kernel.outputShapes[anchor.fusedOutput];
+      int64_t m = anchor.tileOutputs;
+      s.tileInner = 1;
+      s.tileOuter = static_cast<int>(
+          (2 * std::max<int64_t>(1, pooled[pooled.size() - 2]) + m - 1) / m);
+      return s;
+    }
     int64_t width = std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2]);
     // (channel vectors, pairs per tile, pairs computed per row)
     auto tile = [&](int64_t vectors) {

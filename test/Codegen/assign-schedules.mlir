@@ -116,6 +116,32 @@ func.func @conv_pairs(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %x2: te
   return %r, %r2, %r3 : tensor<?x13x236xf32>, tensor<?x6x128xf32>, tensor<?x11x236xf32>
 }
 
+// Tests the tiles of two-tap convolutions over 128 or more input channels
+// computed in wider Winograd tiles under a max pool: one vector of channels
+// by a row's tiles, on both targets: F(5,2)'s two for 5 pooled positions,
+// F(4,2)'s one for 2.
+// CHECK-LABEL: func.func @conv_winograd
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t1x2 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t1x1 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @conv_winograd
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t1x2 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t1x1 u1 stage rf4 pr gpu32x4"
+func.func @conv_winograd(%x: tensor<?x11x236xf32>, %w: tensor<2x236x128xf32>, %x2: tensor<?x5x128xf32>, %w2: tensor<2x128x64xf32>) -> (tensor<?x5x128xf32>, tensor<?x2x64xf32>) {
+  %r = kiln.kernel "k1"(%x, %w) : (tensor<?x11x236xf32>, tensor<2x236x128xf32>) -> tensor<?x5x128xf32> {
+  ^bb0(%a: tensor<?x11x236xf32>, %b: tensor<2x236x128xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x11x236xf32>, tensor<2x236x128xf32>) -> tensor<?x10x128xf32>
+    %p = kiln.max_pool1d %y {window = 2, stride = 2} : tensor<?x10x128xf32> -> tensor<?x5x128xf32>
+    kiln.yield %p : tensor<?x5x128xf32>
+  }
+  %r2 = kiln.kernel "k2"(%x2, %w2) : (tensor<?x5x128xf32>, tensor<2x128x64xf32>) -> tensor<?x2x64xf32> {
+  ^bb0(%a: tensor<?x5x128xf32>, %b: tensor<2x128x64xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x5x128xf32>, tensor<2x128x64xf32>) -> tensor<?x4x64xf32>
+    %p = kiln.max_pool1d %y {window = 2, stride = 2} : tensor<?x4x64xf32> -> tensor<?x2x64xf32>
+    kiln.yield %p : tensor<?x2x64xf32>
+  }
+  return %r, %r2 : tensor<?x5x128xf32>, tensor<?x2x64xf32>
+}
+
 // Tests that a schedule a kernel already carries (from a tuning database) is
 // kept unless force is set.
 // CHECK-LABEL: func.func @tuned

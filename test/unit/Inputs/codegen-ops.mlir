@@ -151,6 +151,24 @@ func.func @conv_pairs(%x: tensor<?x14x20xf32>, %w: tensor<2x20x40xf32>, %b: tens
   %q = kiln.avg_pool1d %g {window = 2, stride = 2} : tensor<?x12x24xf32> -> tensor<?x6x24xf32>
   return %p, %q : tensor<?x6x40xf32>, tensor<?x6x24xf32>
 }
+// Two-tap convolutions over 128 input channels under poolings of windows of
+// two, in wider Winograd tiles: F(5,2) for 5 pooled positions, whose last
+// tile runs past the 11 outputs and the 12 inputs (it reads zeros there),
+// with bias and relu under a max pool; F(4,2) for 2, under an average pool;
+// and F(5,2) after 'same' padding (a zero after the row) through a gelu.
+// Output channels not a multiple of the vector (24, 40).
+func.func @conv_winograd(%x: tensor<?x12x128xf32>, %w: tensor<2x128x24xf32>, %b: tensor<24xf32>, %x2: tensor<?x5x128xf32>, %w2: tensor<2x128x40xf32>, %x3: tensor<?x10x128xf32>, %w3: tensor<2x128x24xf32>) -> (tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>) {
+  %y = kiln.conv1d %x, %w : (tensor<?x12x128xf32>, tensor<2x128x24xf32>) -> tensor<?x11x24xf32>
+  %z = kiln.bias_add %y, %b : tensor<?x11x24xf32>, tensor<24xf32>
+  %r = kiln.relu %z : tensor<?x11x24xf32>
+  %p = kiln.max_pool1d %r {window = 2, stride = 2} : tensor<?x11x24xf32> -> tensor<?x5x24xf32>
+  %y2 = kiln.conv1d %x2, %w2 : (tensor<?x5x128xf32>, tensor<2x128x40xf32>) -> tensor<?x4x40xf32>
+  %q = kiln.avg_pool1d %y2 {window = 2, stride = 2} : tensor<?x4x40xf32> -> tensor<?x2x40xf32>
+  %y3 = kiln.conv1d %x3, %w3 {padding = array<i64: 0, 1>} : (tensor<?x10x128xf32>, tensor<2x128x24xf32>) -> tensor<?x10x24xf32>
+  %g = kiln.gelu %y3 : tensor<?x10x24xf32>
+  %s = kiln.max_pool1d %g {window = 2, stride = 2} : tensor<?x10x24xf32> -> tensor<?x5x24xf32>
+  return %p, %q, %s : tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>
+}
 // Report 002 Model 1's first layer (inference): in output pairs under Kiln's
 // schedules, directly under Halide's autoschedulers.
 func.func @conv_pairs_wide(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %b: tensor<236xf32>) -> tensor<?x13x236xf32> {

@@ -60,9 +60,9 @@ struct Anchor {
   /// argument, so that it is computed once before the reduction.
   bool weightsIsComputed = false;
   /// The shape of `func` (kiln order, -1 for the batch): the op's result,
-  /// or half its width for a convolution computed in output pairs, whose
-  /// `func` is a Tuple of three sums per pair (`func.outputs()` is the
-  /// number of accumulators per position).
+  /// or its width in tiles for a convolution computed in tiles of
+  /// Winograd's F(m, 2), whose `func` is a Tuple of m + 1 sums per tile
+  /// (`func.outputs()` is the number of accumulators per position).
   std::vector<int64_t> shape;
   /// The kernel output this op feeds through elementwise ops and at most
   /// one pooling whose windows neither overlap nor pad, so that it is
@@ -72,6 +72,9 @@ struct Anchor {
   /// Positions of `func` per position of the fused output: the fused
   /// pooling's window size (over pairs, half of it), 1 without one.
   int fusedTaps = 1;
+  /// Outputs per position of `func`: m for a convolution computed in tiles
+  /// of Winograd's F(m, 2), 1 otherwise.
+  int tileOutputs = 1;
 };
 
 /// A sum over every position of a channels-innermost tensor but the channel
@@ -118,10 +121,11 @@ struct HalideKernel {
 /// Choices between algorithms of the same result.
 struct LoweringOptions {
   /// Two-tap 1-D convolutions under poolings of windows of two computed in
-  /// output pairs (Winograd F(2,2)), for Kiln's own schedules. Halide's
-  /// autoschedulers get the direct algorithm, whose shape they model:
-  /// Adams2019 split the pair form's 236 channels by more than 236 and read
-  /// its bias before the start (report 002 Model 1's first layer).
+  /// tiles of Winograd's F(m, 2) (pairs, m = 2, or wider over long
+  /// reductions), for Kiln's own schedules. Halide's autoschedulers get the
+  /// direct algorithm, whose shape they model: Adams2019 split the pair
+  /// form's 236 channels by more than 236 and read its bias before the
+  /// start (report 002 Model 1's first layer).
   bool outputPairs = true;
 };
 
