@@ -181,9 +181,11 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // each computes whole, aligned F(m, 2) tiles, and the output transform's
   // select on the position within a tile folds away; the last pooled tile
   // is guarded (shifted inwards, it would straddle F(m, 2) tiles).
+  // (Computed whole, `out` is a copy of the F(m, 2) tiles themselves,
+  // tiled as any result.)
   int m = anchor.tileOutputs;
   TailStrategy xTail = TailStrategy::ShiftInwards;
-  if (m > 2 && !nextIsBatch) {
+  if (m > 2 && !nextIsBatch && shape != anchor.shape) {
     tileOuter = static_cast<int>(std::max<int64_t>(
         1,
         std::min<int64_t>(s.tileOuter, anchor.shape[anchor.shape.size() - 2])));
@@ -195,21 +197,27 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), rows("rows");
   Halide::LoopLevel stageAt = Halide::LoopLevel::root();
-  // Wider F(m, 2) tiles (over long reductions only, see HalideLowering's
-  // winogradOutputs) take as many images per register tile as its
-  // accumulators allow, two at least, so each weight vector loaded serves
-  // them all. Report 002 Model 1 at batch 256: its second layer in F(5,2)
+  // A convolution in Winograd tiles takes as many images per register tile
+  // as its accumulators allow, so each weight vector loaded serves them
+  // all. Its tiles may then be narrower than a row, down to one tile, which
+  // wastes none of a row of odd length. Wider F(m, 2) tiles (over long
+  // reductions only, see HalideLowering's winogradOutputs) take two images
+  // at least. Report 002 Model 1 at batch 256: its second layer in F(5,2)
   // (12 sums a row) streamed its 90 KiB of weights per channel tile from
   // L2 for every image one at a time and ran at 0.79 ms; two at a time
   // 0.47 (three 0.48, four 0.57; with AVX2's 12 accumulators, two 1.36 ms
   // against one 1.53). Its third in F(4,2) (5 sums a row): one image 0.14
-  // ms, two 0.084, four 0.054 (direct: 0.064). The images' outer loop is
-  // `no` in both specialisations (below), where the staged input is
-  // computed.
+  // ms, two 0.084, four 0.054 (direct: 0.064). Its first in pairs, 11 a
+  // row: 2x1 tiles of four images 0.238 ms against 2x4 of one 0.265 (12
+  // pairs computed), 13 a row (without kiln-trim-extents) 0.277 against
+  // 1x7's 0.338; with AVX2 2x1 of two 0.48 against 2x2's 0.53. The images'
+  // outer loop is `no` in both specialisations (below), where the staged
+  // input is computed.
+  int accumulators = vectorRegisters(target) == 32 ? 24 : 12;
   int images = 1;
-  if (rank == 3 && m > 2 && batch.defined())
-    images = std::max(2, (vectorRegisters(target) == 32 ? 24 : 12) /
-                             (tileOuter * (m + 1) * t.inner));
+  if (rank == 3 && m > 1 && batch.defined())
+    images =
+        std::max(m > 2 ? 2 : 1, accumulators / (tileOuter * (m + 1) * t.inner));
   Var no("no"), nii("nii");
   auto tile = [&](Halide::Stage stage, int outerFactor, int imagesPerTile = 1) {
     splitIntoTiles(stage, v[0], v[1], co, ci, xo, xi, t, outerFactor, xTail);
@@ -281,7 +289,14 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
     tile(out, 1);
   } else if (images > 1) {
     tile(out.specialize(batch >= images), t.outer, images);
-    tile(out, t.outer);
+    // Fewer images (inference at batch 1): pairs widen the tile to fill
+    // the accumulators (F(m, 2) tiles are bound to one width).
+    if (m == 2)
+      tile(out, static_cast<int>(std::min<int64_t>(
+                    shape[shape.size() - 2],
+                    std::max(t.outer, accumulators / (3 * t.inner)))));
+    else
+      tile(out, t.outer);
   } else {
     tile(out, nextIsBatch ? 1 : t.outer);
   }
@@ -839,45 +854,53 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       pooledChannels = std::max(pooledChannels, anchor.shape.back());
     }
   }
-  // A convolution in output pairs (F(2,2)) keeps three sums per pair and reads
-  // three weight vectors per input channel for each vector of channels, each
-  // used by every pair of the tile: one vector of channels by as many pairs as
-  // 24 accumulators allow (12 with 16 registers), the fewest tiles across
-  // the row, evenly sized so the last one shifted in recomputes least.
-  // Two vectors of channels may share each pair's inputs instead, where the
-  // six weight vectors they read per input channel stay well inside L1 and
-  // no more pairs are computed.
+  // A convolution in output pairs (F(2,2)) keeps three sums per pair and
+  // reads three weight vectors per input channel for each vector of
+  // channels, each used by every pair (and image) of the tile: one vector
+  // of channels by up to as many pairs as 24 accumulators allow (12 with 16
+  // registers), the fewest pairs computed across the row (the last tile is
+  // shifted in), then the widest tile; a narrower one takes several images
+  // (scheduleConvCpu). Two vectors of channels may share each pair's inputs
+  // instead, where the six weight vectors they read per input channel stay
+  // well inside L1 and no more pairs are computed.
   // Measured on report 002 Model 1 at batch 256 (AVX-512), its first layer
-  // (13 pairs a row, 28 input channels): 1x7 0.325 ms, 2x4 0.34, 2x3 and
-  // 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; 11 pairs a row (kiln-trim-extents):
-  // 2x4 0.26 ms, 1x6 0.295, 2x3 0.29. Its second (6 pairs, 236 input
-  // channels, 90 KiB of weights for two vectors): 1x6 0.63 ms, 4x2, 2x3 and
-  // 3x3 0.70-0.81; 5 pairs: 1x5 0.52-0.54 ms, 2x3 0.74. With AVX2's 12
+  // (13 pairs a row, 28 input channels), one image a tile: 1x7 0.325 ms, 2x4
+  // 0.34, 2x3 and 3x2 0.35, 4x2 0.35-0.40, 2x5 0.40; 11 pairs a row
+  // (kiln-trim-extents): 2x4 0.26 ms, 1x6 0.295, 2x3 0.29; 2x1 of four
+  // images 0.24 (13 pairs: 0.28). Its second (6 pairs, 236 input channels,
+  // 90 KiB of weights for two vectors): 1x6 0.63 ms, 4x2, 2x3 and 3x3
+  // 0.70-0.81; 5 pairs: 1x5 0.52-0.54 ms, 2x3 0.74. With AVX2's 12
   // accumulators, the first layer: 13 pairs 2x2 0.62 ms, 1x4 0.80; 11 pairs
-  // 2x2 0.54, 1x4 0.61.
+  // 2x2 0.54, 1x4 0.61, 2x1 of two images 0.48.
   for (const Anchor &anchor : kernel.anchors) {
     int sums = anchor.func.outputs();
     if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0 || sums == 1)
       continue;
+    // The pooled positions a row: one pair each.
+    const std::vector<int64_t> &pooled =
+        kernel.outputShapes[anchor.fusedOutput];
+    int64_t width = std::max<int64_t>(1, pooled[pooled.size() - 2]);
     if (anchor.tileOutputs > 2) {
       // Wider F(m, 2) tiles: a row's tiles in one register tile, of one
       // vector of channels (of several images: scheduleConvCpu).
-      const std::vector<int64_t> &pooled =
-          kernel.outputShapes[anchor.fusedOutput];
       int64_t m = anchor.tileOutputs;
       s.tileInner = 1;
-      s.tileOuter = static_cast<int>(
-          (2 * std::max<int64_t>(1, pooled[pooled.size() - 2]) + m - 1) / m);
+      s.tileOuter = static_cast<int>((2 * width + m - 1) / m);
       return s;
     }
-    int64_t width = std::max<int64_t>(1, anchor.shape[anchor.shape.size() - 2]);
-    // (channel vectors, pairs per tile, pairs computed per row)
+    // (channel vectors, pairs per tile, pairs computed per row): the fewest
+    // pairs computed, then the widest tile (images fill the accumulators a
+    // narrower one leaves: scheduleConvCpu).
     auto tile = [&](int64_t vectors) {
       int64_t most =
           std::max<int64_t>(1, (manyRegisters ? 24 : 12) / (sums * vectors));
-      int64_t tiles = (width + most - 1) / most;
-      int64_t pairs = (width + tiles - 1) / tiles;
-      return std::array<int64_t, 3>{vectors, pairs, tiles * pairs};
+      std::array<int64_t, 3> best{vectors, 0, 0};
+      for (int64_t pairs = std::min(most, width); pairs >= 1; --pairs) {
+        int64_t computed = (width + pairs - 1) / pairs * pairs;
+        if (best[1] == 0 || computed < best[2])
+          best = {vectors, pairs, computed};
+      }
+      return best;
     };
     std::array<int64_t, 3> chosen = tile(1);
     const int64_t *inChannels =

@@ -80,20 +80,20 @@ func.func @grad_filters(%x64: tensor<?x14x14x64xf32>, %g128: tensor<?x14x14x128x
 }
 
 // Tests the tiles of two-tap convolutions computed in output pairs under a
-// max pool: one vector of channels by up to 8 pairs (4 with AVX2's 16
-// registers), the row's 13 pairs in two tiles of 7 and its 6 in one (two of
-// 3); two vectors of channels by up to 4 pairs (2) where their weights, 28
-// input channels', fit in L1 and no more pairs are computed: 11 pairs in
-// three tiles of 4 (12 pairs, as two of 6 would), and with AVX2 13 pairs in
-// seven of 2 (14 pairs, where four of 4 compute 16).
+// max pool: the fewest pairs computed a row, then the widest tile, of one
+// vector of channels by up to 8 pairs (4 with AVX2's 16 registers): the
+// row's 6 pairs in one tile (two of 3); two vectors of channels by up to 4
+// (2) where their weights, 28 input channels', fit in L1 and no more pairs
+// are computed: rows of 13 and 11 pairs in tiles of one pair (of several
+// images), computing none twice.
 // CHECK-LABEL: func.func @conv_pairs
-// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t1x7 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t2x1 u1 stage rf4 pr gpu32x4"
 // CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t1x6 u1 stage rf4 pr gpu32x4"
-// CHECK: kiln.kernel "k3"{{.*}}schedule = "v0 t2x4 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k3"{{.*}}schedule = "v0 t2x1 u1 stage rf4 pr gpu32x4"
 // AVX2-LABEL: func.func @conv_pairs
-// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x2 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x1 u1 stage rf4 pr gpu32x4"
 // AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t1x3 u1 stage rf4 pr gpu32x4"
-// AVX2: kiln.kernel "k3"{{.*}}schedule = "v0 t2x2 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k3"{{.*}}schedule = "v0 t2x1 u1 stage rf4 pr gpu32x4"
 func.func @conv_pairs(%x: tensor<?x28x28xf32>, %w: tensor<2x28x236xf32>, %x2: tensor<?x13x236xf32>, %w2: tensor<2x236x128xf32>, %x3: tensor<?x23x28xf32>) -> (tensor<?x13x236xf32>, tensor<?x6x128xf32>, tensor<?x11x236xf32>) {
   %r = kiln.kernel "k1"(%x, %w) : (tensor<?x28x28xf32>, tensor<2x28x236xf32>) -> tensor<?x13x236xf32> {
   ^bb0(%a: tensor<?x28x28xf32>, %b: tensor<2x28x236xf32>):

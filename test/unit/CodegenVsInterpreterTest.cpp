@@ -225,15 +225,17 @@ TEST(CodegenVsInterpreter, NarrowMapsTileImages) {
       {""}, {9, 3, 1});
 }
 
-// Tests convolutions in Winograd tiles wider than pairs, whose register
-// tiles hold several images (2 for F(5,2)'s 12 sums a row, 4 for F(4,2)'s
-// 5 with AVX-512): at batch 9 (full tiles and one shifted inwards), 3 and
-// 1 (fewer images than a tile), under the heuristic's tiles and under a
-// tile wider than the row (F(5,2): 4 tiles for 2 a row, the pooled tile
-// guarded past the row's end).
+// Tests convolutions in Winograd tiles whose register tiles hold several
+// images: wider than pairs (2 images for F(5,2)'s 12 sums a row, 4 for
+// F(4,2)'s 5 with AVX-512), and pairs in tiles of one pair (4 images, 2
+// with AVX2). At batch 9 (full tiles and one shifted inwards), 3 and 1
+// (fewer images than a tile, where pairs widen their tile), under the
+// heuristic's tiles and others: F(5,2) in 4 tiles for 2 a row, the pooled
+// tile guarded past the row's end.
 TEST(CodegenVsInterpreter, WinogradTilesOfImages) {
   checkOps({"conv_winograd"}, {"", "v8 t1x3 u2 nostage rf2 pb gpu32x4"},
            {9, 3, 1});
+  checkOps({"conv_pairs"}, {"v0 t2x1 u1 stage rf4 pr gpu32x4"}, {9, 3, 1});
 }
 
 // Tests that Mullapudi2016 schedules the dropout kernel (its 64-bit Philox

@@ -155,9 +155,10 @@ func.func @conv_pairs(%x: tensor<?x14x20xf32>, %w: tensor<2x20x40xf32>, %b: tens
 // two, in wider Winograd tiles: F(5,2) for 5 pooled positions, whose last
 // tile runs past the 11 outputs and the 12 inputs (it reads zeros there),
 // with bias and relu under a max pool; F(4,2) for 2, under an average pool;
-// and F(5,2) after 'same' padding (a zero after the row) through a gelu.
-// Output channels not a multiple of the vector (24, 40).
-func.func @conv_winograd(%x: tensor<?x12x128xf32>, %w: tensor<2x128x24xf32>, %b: tensor<24xf32>, %x2: tensor<?x5x128xf32>, %w2: tensor<2x128x40xf32>, %x3: tensor<?x10x128xf32>, %w3: tensor<2x128x24xf32>) -> (tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>) {
+// and F(5,2) after 'same' padding (a zero after the row) through a gelu,
+// once into an output and once flattened (its tiles then computed whole
+// first). Output channels not a multiple of the vector (24, 40).
+func.func @conv_winograd(%x: tensor<?x12x128xf32>, %w: tensor<2x128x24xf32>, %b: tensor<24xf32>, %x2: tensor<?x5x128xf32>, %w2: tensor<2x128x40xf32>, %x3: tensor<?x10x128xf32>, %w3: tensor<2x128x24xf32>, %x4: tensor<?x10x128xf32>) -> (tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>, tensor<?x120xf32>) {
   %y = kiln.conv1d %x, %w : (tensor<?x12x128xf32>, tensor<2x128x24xf32>) -> tensor<?x11x24xf32>
   %z = kiln.bias_add %y, %b : tensor<?x11x24xf32>, tensor<24xf32>
   %r = kiln.relu %z : tensor<?x11x24xf32>
@@ -167,7 +168,11 @@ func.func @conv_winograd(%x: tensor<?x12x128xf32>, %w: tensor<2x128x24xf32>, %b:
   %y3 = kiln.conv1d %x3, %w3 {padding = array<i64: 0, 1>} : (tensor<?x10x128xf32>, tensor<2x128x24xf32>) -> tensor<?x10x24xf32>
   %g = kiln.gelu %y3 : tensor<?x10x24xf32>
   %s = kiln.max_pool1d %g {window = 2, stride = 2} : tensor<?x10x24xf32> -> tensor<?x5x24xf32>
-  return %p, %q, %s : tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>
+  %y4 = kiln.conv1d %x4, %w3 {padding = array<i64: 0, 1>} : (tensor<?x10x128xf32>, tensor<2x128x24xf32>) -> tensor<?x10x24xf32>
+  %g4 = kiln.gelu %y4 : tensor<?x10x24xf32>
+  %s4 = kiln.max_pool1d %g4 {window = 2, stride = 2} : tensor<?x10x24xf32> -> tensor<?x5x24xf32>
+  %f4 = kiln.flatten %s4 : tensor<?x5x24xf32> -> tensor<?x120xf32>
+  return %p, %q, %s, %f4 : tensor<?x5x24xf32>, tensor<?x2x40xf32>, tensor<?x5x24xf32>, tensor<?x120xf32>
 }
 // Report 002 Model 1's first layer (inference): in output pairs under Kiln's
 // schedules, directly under Halide's autoschedulers.
