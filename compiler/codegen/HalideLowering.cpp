@@ -210,9 +210,7 @@ Expr philoxFirstWord(Expr c0, Expr c1, Expr c2, Expr c3, Expr seed) {
 /// Ops computed elementwise from their operands at the same position (a
 /// consumer of a reduction that can be computed per tile of it).
 static bool isElementwise(Operation *op) {
-  return isa<ReluOp, GeluOp, SigmoidOp, TanhOp, BiasAddOp, BatchNormInferOp,
-             MulOp, AddOp, ReluGradOp, GeluGradOp, SigmoidGradOp, TanhGradOp,
-             FoldScaleOp>(op);
+  return op->hasTrait<kiln::Positionwise>();
 }
 
 /// Builds the Funcs of one kernel body, op by op.

@@ -44,6 +44,12 @@ int vectorRegisters(const Halide::Target &target) {
              : 16;
 }
 
+/// The accumulators a Winograd convolution's register tile may hold: 24 of
+/// 32 vector registers, 12 of AVX2's 16 (the rest hold weights and inputs).
+int winogradAccumulators(const Halide::Target &target) {
+  return vectorRegisters(target) == 32 ? 24 : 12;
+}
+
 /// Pure vars of `f`, innermost first.
 std::vector<Var> varsOf(const Func &f) { return f.args(); }
 
@@ -213,7 +219,7 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // 1x7's 0.338; with AVX2 2x1 of two 0.48 against 2x2's 0.53. The images'
   // outer loop is `no` in both specialisations (below), where the staged
   // input is computed.
-  int accumulators = vectorRegisters(target) == 32 ? 24 : 12;
+  int accumulators = winogradAccumulators(target);
   int images = 1;
   if (rank == 3 && m > 1 && batch.defined())
     images =
@@ -893,7 +899,7 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // narrower one leaves: scheduleConvCpu).
     auto tile = [&](int64_t vectors) {
       int64_t most =
-          std::max<int64_t>(1, (manyRegisters ? 24 : 12) / (sums * vectors));
+          std::max<int64_t>(1, winogradAccumulators(target) / (sums * vectors));
       std::array<int64_t, 3> best{vectors, 0, 0};
       for (int64_t pairs = std::min(most, width); pairs >= 1; --pairs) {
         int64_t computed = (width + pairs - 1) / pairs * pairs;

@@ -92,8 +92,6 @@ Matrix inverse(Matrix a) {
   return inv;
 }
 
-int64_t lcm(int64_t a, int64_t b) { return a / std::gcd(a, b) * b; }
-
 int toInt(Rational r) {
   assert(r.den == 1 && "a transform scaled to integers");
   return static_cast<int>(r.num);
@@ -131,7 +129,7 @@ WinogradF2 codegen::winogradF2(int m) {
   for (int p = 0; p < n; ++p) {
     int64_t den = 1, num = 0;
     for (Rational x : bt[p]) {
-      den = lcm(den, x.den);
+      den = std::lcm(den, x.den);
       num = std::gcd(num, std::abs(x.num));
     }
     Rational s(den, num);
@@ -139,7 +137,7 @@ WinogradF2 codegen::winogradF2(int m) {
       x = x * s;
     int64_t outDen = 1;
     for (int i = 0; i < m; ++i)
-      outDen = lcm(outDen, at[i][p].den);
+      outDen = std::lcm(outDen, at[i][p].den);
     for (int i = 0; i < m; ++i)
       at[i][p] = at[i][p] * Rational(outDen);
     for (Rational &x : eg[p])

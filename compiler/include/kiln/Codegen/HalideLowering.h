@@ -70,7 +70,8 @@ struct Anchor {
   /// (it feeds a reduction, several outputs, or nothing).
   int fusedOutput = -1;
   /// Positions of `func` per position of the fused output: the fused
-  /// pooling's window size (over pairs, half of it), 1 without one.
+  /// pooling's window size, 1 without one or for Winograd tiles (whose
+  /// positions map to the pooled ones by `tileOutputs`).
   int fusedTaps = 1;
   /// Outputs per position of `func`: m for a convolution computed in tiles
   /// of Winograd's F(m, 2), 1 otherwise.

@@ -51,8 +51,11 @@ enum class FuseClass {
   Unknown,
 };
 
-/// The fusion class of every op kiln-fuse knows: the one table of it.
+/// The fusion class of every op kiln-fuse knows: the one table of it
+/// (positionwise ops by their ODS trait).
 FuseClass classify(Operation *op) {
+  if (op->hasTrait<kiln::Positionwise>())
+    return FuseClass::Elementwise;
   return llvm::TypeSwitch<Operation *, FuseClass>(op)
       .Case<FlattenOp, ReshapeOp>([](Operation *) { return FuseClass::View; })
       .Case<Conv2DOp, Conv1DOp, DenseOp, Conv2DGradInputOp, Conv2DGradFilterOp,
@@ -68,10 +71,8 @@ FuseClass classify(Operation *op) {
           [](Operation *) { return FuseClass::Reduction; })
       .Case<AdamUpdateOp, SgdUpdateOp, RmsPropUpdateOp>(
           [](Operation *) { return FuseClass::Optimizer; })
-      .Case<BiasAddOp, ReluOp, GeluOp, SigmoidOp, TanhOp, ReluGradOp,
-            GeluGradOp, SigmoidGradOp, TanhGradOp, BatchNormInferOp,
-            FoldScaleOp, MovingAverageOp, DropoutOp, MulOp, AddOp, ConcatOp,
-            ZeroPadOp, SliceOp, L1PenaltyGradOp, L2PenaltyGradOp>(
+      .Case<MovingAverageOp, DropoutOp, ConcatOp, ZeroPadOp, SliceOp,
+            L1PenaltyGradOp, L2PenaltyGradOp>(
           [](Operation *) { return FuseClass::Elementwise; })
       .Default([](Operation *) { return FuseClass::Unknown; });
 }

@@ -96,13 +96,9 @@ std::optional<Windows> windowsOf(Operation *op) {
       .Default([](Operation *) { return std::nullopt; });
 }
 
-/// Ops that compute each element from the same element of their tensor
-/// operands (per-channel vectors aside): a prefix of the result needs the
-/// same prefix of every operand of the result's rank.
-bool isElementwise(Operation *op) {
-  return isa<ReluOp, GeluOp, SigmoidOp, TanhOp, BiasAddOp, BatchNormInferOp,
-             AddOp, MulOp>(op);
-}
+/// Ops whose result's prefix needs the same prefix of every operand of the
+/// result's rank.
+bool isElementwise(Operation *op) { return op->hasTrait<kiln::Positionwise>(); }
 
 class TrimExtentsPass
     : public kiln::impl::KilnTrimExtentsBase<TrimExtentsPass> {

@@ -52,6 +52,14 @@ class Kiln_Op<string mnemonic, list<Trait> traits = []>
     : Op<Kiln_Dialect, mnemonic, traits>;
 
 /// A ranked float32 tensor, the value type of every kiln op.
+/// Each result element is computed from the operands' elements at its own
+/// position (per-channel vectors, read at its channel, aside), so any box
+/// of the result needs only the same box of its full-rank operands: passes
+/// and the codegen cut, tile and fuse such ops freely.
+def Kiln_Positionwise : NativeOpTrait<"Positionwise"> {
+  let cppNamespace = "::kiln";
+}
+
 def Kiln_Tensor : RankedTensorOf<[F32]>;
 
 /// A loss or metric: a rank-0 float32 tensor. Buildable, so ops returning it

@@ -31,6 +31,14 @@ shape::Dims shapeOf(mlir::Type type);
 mlir::RankedTensorType tensorTypeFor(mlir::MLIRContext *context,
                                      const shape::ShapeResult &rule);
 
+/// Kiln_Positionwise (KilnBase.td): each result element is computed from the
+/// operands' elements at its own position. (In `kiln`, not an `OpTrait`
+/// namespace of its own, which would make MLIR's ambiguous where both are
+/// used.)
+template <typename ConcreteType>
+class Positionwise
+    : public mlir::OpTrait::TraitBase<ConcreteType, Positionwise> {};
+
 } // namespace kiln
 
 #define GET_OP_CLASSES

@@ -349,8 +349,8 @@ def Kiln_DenseOp : Kiln_Op<"dense", [Pure]> {
   }];
 }
 
-def Kiln_BiasAddOp
-    : Kiln_Op<"bias_add", [Pure, AllTypesMatch<["input", "output"]>]> {
+def Kiln_BiasAddOp : Kiln_Op<"bias_add", [
+    Pure, Kiln_Positionwise, AllTypesMatch<["input", "output"]>]> {
   let summary = "Adds a per-channel bias to a channels-innermost value";
   let description = [{
     `output[..., c] = input[..., c] + bias[c]` for an input of any rank whose
@@ -373,7 +373,7 @@ def Kiln_BiasAddOp
 // Activations
 //===----------------------------------------------------------------------===//
 
-def Kiln_ReluOp : Kiln_ActivationOp<"relu"> {
+def Kiln_ReluOp : Kiln_ActivationOp<"relu", [Kiln_Positionwise]> {
   let summary = "Rectified linear unit, max(x, 0), elementwise";
   let description = [{
     Example:
@@ -384,7 +384,7 @@ def Kiln_ReluOp : Kiln_ActivationOp<"relu"> {
   }];
 }
 
-def Kiln_GeluOp : Kiln_ActivationOp<"gelu"> {
+def Kiln_GeluOp : Kiln_ActivationOp<"gelu", [Kiln_Positionwise]> {
   let summary = "Gaussian error linear unit, exact erf form, elementwise";
   let description = [{
     `gelu(x) = x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2)))`: the exact
@@ -398,7 +398,7 @@ def Kiln_GeluOp : Kiln_ActivationOp<"gelu"> {
   }];
 }
 
-def Kiln_SigmoidOp : Kiln_ActivationOp<"sigmoid"> {
+def Kiln_SigmoidOp : Kiln_ActivationOp<"sigmoid", [Kiln_Positionwise]> {
   let summary = "Logistic sigmoid, 1 / (1 + exp(-x)), elementwise";
   let description = [{
     Example:
@@ -409,7 +409,7 @@ def Kiln_SigmoidOp : Kiln_ActivationOp<"sigmoid"> {
   }];
 }
 
-def Kiln_TanhOp : Kiln_ActivationOp<"tanh"> {
+def Kiln_TanhOp : Kiln_ActivationOp<"tanh", [Kiln_Positionwise]> {
   let summary = "Hyperbolic tangent, elementwise";
   let description = [{
     Example:
@@ -570,7 +570,7 @@ def Kiln_BatchNormTrainOp : Kiln_Op<"batch_norm_train", [
 }
 
 def Kiln_BatchNormInferOp : Kiln_Op<"batch_norm_infer", [
-    Pure, AllTypesMatch<["input", "output"]>,
+    Pure, Kiln_Positionwise, AllTypesMatch<["input", "output"]>,
     AllTypesMatch<["gamma", "beta", "mean", "variance"]>]> {
   let summary = "Batch normalization with fixed (moving) statistics";
   let description = [{
@@ -676,7 +676,7 @@ def Kiln_DropoutOp : Kiln_Op<"dropout", [
 // Elementwise arithmetic and shape manipulation
 //===----------------------------------------------------------------------===//
 
-def Kiln_MulOp : Kiln_BinaryOp<"mul", [Commutative]> {
+def Kiln_MulOp : Kiln_BinaryOp<"mul", [Commutative, Kiln_Positionwise]> {
   let summary = "Elementwise product of two tensors of one type";
   let description = [{
     Used for the dropout gradient (`grad * mask`). Multiplying by the mask of
@@ -691,7 +691,7 @@ def Kiln_MulOp : Kiln_BinaryOp<"mul", [Commutative]> {
   let hasFolder = 1;
 }
 
-def Kiln_AddOp : Kiln_BinaryOp<"add", [Commutative]> {
+def Kiln_AddOp : Kiln_BinaryOp<"add", [Commutative, Kiln_Positionwise]> {
   let summary = "Elementwise sum of two tensors of one type";
   let description = [{
     The residual add of ResNet-style blocks, and the sum of the gradients
@@ -1220,7 +1220,8 @@ def Kiln_BiasGradOp : Kiln_Op<"bias_grad", [Pure]> {
 // Gradients of activations
 //===----------------------------------------------------------------------===//
 
-def Kiln_ReluGradOp : Kiln_ActivationGradOp<"relu_grad", "input"> {
+def Kiln_ReluGradOp
+    : Kiln_ActivationGradOp<"relu_grad", "input", [Kiln_Positionwise]> {
   let summary = "Gradient of relu: grad_out where input > 0, else 0";
   let description = [{
     `grad_in = grad_out * (input > 0)`, from the forward input (the
@@ -1234,7 +1235,8 @@ def Kiln_ReluGradOp : Kiln_ActivationGradOp<"relu_grad", "input"> {
   }];
 }
 
-def Kiln_GeluGradOp : Kiln_ActivationGradOp<"gelu_grad", "input"> {
+def Kiln_GeluGradOp
+    : Kiln_ActivationGradOp<"gelu_grad", "input", [Kiln_Positionwise]> {
   let summary = "Gradient of the exact gelu";
   let description = [{
     `grad_in = grad_out * (Phi(x) + x * phi(x))` with Phi the standard
@@ -1248,7 +1250,8 @@ def Kiln_GeluGradOp : Kiln_ActivationGradOp<"gelu_grad", "input"> {
   }];
 }
 
-def Kiln_SigmoidGradOp : Kiln_ActivationGradOp<"sigmoid_grad", "output"> {
+def Kiln_SigmoidGradOp
+    : Kiln_ActivationGradOp<"sigmoid_grad", "output", [Kiln_Positionwise]> {
   let summary = "Gradient of sigmoid from its output y: g * y * (1 - y)";
   let description = [{
     `output` is the forward result y, not its input.
@@ -1261,7 +1264,8 @@ def Kiln_SigmoidGradOp : Kiln_ActivationGradOp<"sigmoid_grad", "output"> {
   }];
 }
 
-def Kiln_TanhGradOp : Kiln_ActivationGradOp<"tanh_grad", "output"> {
+def Kiln_TanhGradOp
+    : Kiln_ActivationGradOp<"tanh_grad", "output", [Kiln_Positionwise]> {
   let summary = "Gradient of tanh from its output y: g * (1 - y^2)";
   let description = [{
     `output` is the forward result y, not its input.
@@ -1669,7 +1673,7 @@ def Kiln_RmsPropUpdateOp : Kiln_Op<"rmsprop_update", [
 //===----------------------------------------------------------------------===//
 
 def Kiln_FoldScaleOp : Kiln_Op<"fold_scale", [
-    Pure, AllTypesMatch<["input", "output"]>,
+    Pure, Kiln_Positionwise, AllTypesMatch<["input", "output"]>,
     AllTypesMatch<["gamma", "variance"]>]> {
   let summary = "Scales output channels by a BatchNorm's gamma / sqrt(var + eps)";
   let description = [{
