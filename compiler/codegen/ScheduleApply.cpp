@@ -495,15 +495,17 @@ bool scheduleBatchReductionCpu(Anchor &anchor, const Schedule &s,
   // first layer's 1) would tile one input channel: each output-gradient
   // vector loaded then feeds as few FMAs as there are vectors. Its whole
   // window (every tap and input channel) is the tile instead, so each
-  // vector loaded meets kh*kw*cin broadcast inputs; a quarter of the
-  // registers are left for those and the loads.
+  // vector loaded meets kh*kw*cin broadcast inputs; four registers are left
+  // for those and the loads. (A quarter left out report 001's 5x5 window,
+  // 25 sums: tiled by tap, it streamed the output gradient 25 times and ran
+  // 7.5x slower, 0.41 ms against 0.055 at batch 64 on AVX-512.)
   const std::vector<int64_t> &fs = anchor.shape; // (kh, kw, cin, cout)
   bool wholeWindow = false;
   int windowInner = t.inner;
   if (fs.size() == 4 && fs[0] > 0 && fs[1] > 0 && fs[2] > 0 &&
       fs[2] < s.tileOuter) {
     int64_t window = fs[0] * fs[1] * fs[2];
-    int budget = vectorRegisters(target) * 3 / 4;
+    int budget = vectorRegisters(target) - 4;
     while (windowInner > 1 && windowInner * window > budget)
       --windowInner;
     wholeWindow = windowInner * window <= budget;
@@ -813,9 +815,14 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
           s.rfactor *= 2;
         if (partialBytes() > (32 << 20))
           s.rfactor = 0;
-      } else if (partialBytes() > (16 << 20)) {
-        // A large result (dense weight gradients, reduced over the batch
-        // alone) has parallelism enough in its own tiles.
+      } else if (anchor.rdom.dimensions() == 1 || partialBytes() > (16 << 20)) {
+        // Dense weight gradients, reduced over the batch alone, and any
+        // large result: chunks of a few images would each write a partial
+        // result as large as the whole for a sum of only that many
+        // products, and the result's own tiles are parallelism enough.
+        // Measured unsplit against chunks of 4 (AVX-512, 2 threads):
+        // 512x128 at batch 128 0.038 ms against 0.177, 576x64 at batch 64
+        // 0.009 against 0.044, 512x10 0.006 against 0.047.
         s.rfactor = 0;
       }
       // Convolution weight gradients: 16 accumulators (4x4 or 2x8 vectors
@@ -846,12 +853,18 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   // on report 002 Model 4's convolutions at batch 256 (AVX-512): 4x1
   // pooled tiles of a 2x2 window ran 1.2x faster than 2x2 and 1.4x faster
   // than 2x3 (24 accumulators); 2x2 on 32 channels 1.6x faster than 2x3.
-  // (`convOutput`: the output a convolution is tiled by, when it is
-  // computed per tile of one; the others, e.g. a pooling of it, do not
-  // size its column tile below.)
+  // (`tiled`: what the column tile below is sized by. The output a
+  // convolution is tiled by, when it is computed per tile of one; else the
+  // convolution's own result, when it is computed whole first (a training
+  // step's conv yields its activation and a pooling of it, and sizing its
+  // 7x7 maps by the 3x3 pooled ones cost 2x on report 003's CNN); else
+  // every output.)
   int pooledTaps = 1, convOutput = -1;
   int64_t pooledChannels = 0;
+  const std::vector<int64_t> *wholeConv = nullptr;
   for (const Anchor &anchor : kernel.anchors) {
+    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput < 0)
+      wholeConv = &anchor.shape;
     if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0)
       continue;
     convOutput = anchor.fusedOutput;
@@ -930,10 +943,16 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
     return a.kind == AnchorKind::BatchReduction;
   });
-  for (size_t i = 0; i < kernel.outputs.size(); ++i) {
-    const std::vector<int64_t> &shape = kernel.outputShapes[i];
-    if (convOutput >= 0 && static_cast<int>(i) != convOutput)
-      continue;
+  std::vector<const std::vector<int64_t> *> tiled;
+  if (convOutput >= 0)
+    tiled.push_back(&kernel.outputShapes[convOutput]);
+  else if (wholeConv)
+    tiled.push_back(wholeConv);
+  else
+    for (const std::vector<int64_t> &shape : kernel.outputShapes)
+      tiled.push_back(&shape);
+  for (const std::vector<int64_t> *tiledShape : tiled) {
+    const std::vector<int64_t> &shape = *tiledShape;
     // Prefer a column tile that divides the width so no column is computed
     // twice by the shifted-in last tile; failing that, the widest tile that
     // computes at most a tenth more columns than there are (an 11-wide map:

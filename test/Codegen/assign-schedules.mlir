@@ -142,6 +142,26 @@ func.func @conv_winograd(%x: tensor<?x11x236xf32>, %w: tensor<2x236x128xf32>, %x
   return %r, %r2 : tensor<?x5x128xf32>, tensor<?x2x64xf32>
 }
 
+// Tests that a convolution computed whole before its outputs (a training
+// step's conv yields its activation for the backward pass, and a dropout of
+// its pooling) has its column tile sized by its own 7-wide maps, not by the
+// 3-wide pooled ones: 2x7 (2x5 on AVX2), not 4x3 (2x3).
+// CHECK-LABEL: func.func @conv_whole
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t2x7 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @conv_whole
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x5 u1 stage rf4 pr gpu32x4"
+func.func @conv_whole(%x: tensor<?x7x7x32xf32>, %w: tensor<3x3x32x128xf32>, %step: i64, %seed: i64) -> (tensor<?x7x7x128xf32>, tensor<?x3x3x128xf32>, tensor<?x3x3x128xf32>) {
+  %r:3 = kiln.kernel "k1"(%x, %w, %step, %seed) : (tensor<?x7x7x32xf32>, tensor<3x3x32x128xf32>, i64, i64) -> (tensor<?x7x7x128xf32>, tensor<?x3x3x128xf32>, tensor<?x3x3x128xf32>) {
+  ^bb0(%a: tensor<?x7x7x32xf32>, %b: tensor<3x3x32x128xf32>, %c: i64, %d: i64):
+    %y = kiln.conv2d %a, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x7x7x32xf32>, tensor<3x3x32x128xf32>) -> tensor<?x7x7x128xf32>
+    %z = kiln.relu %y : tensor<?x7x7x128xf32>
+    %p = kiln.max_pool2d %z {strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x7x7x128xf32> -> tensor<?x3x3x128xf32>
+    %o, %m = kiln.dropout %p, %c, %d {rate = 4.000000e-01 : f32, stream = 1 : i64} : tensor<?x3x3x128xf32>
+    kiln.yield %z, %o, %m : tensor<?x7x7x128xf32>, tensor<?x3x3x128xf32>, tensor<?x3x3x128xf32>
+  }
+  return %r#0, %r#1, %r#2 : tensor<?x7x7x128xf32>, tensor<?x3x3x128xf32>, tensor<?x3x3x128xf32>
+}
+
 // Tests that a schedule a kernel already carries (from a tuning database) is
 // kept unless force is set.
 // CHECK-LABEL: func.func @tuned
