@@ -956,10 +956,22 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // Prefer a column tile that divides the width so no column is computed
     // twice by the shifted-in last tile; failing that, the widest tile that
     // computes at most a tenth more columns than there are (an 11-wide map:
-    // 6, two tiles of 12 columns, not 5, three of 15).
-    if (shape.size() == 4 && shape[2] > 0 && pooledTaps == 1) {
-      int64_t width = shape[2];
-      int widest = s.tileOuter;
+    // 6, two tiles of 12 columns, not 5, three of 15). A Conv1D row (n, x,
+    // c) may be as wide as the accumulators allow, so a short row is one
+    // tile: measured on report 002's training steps at batch 64 (AVX-512),
+    // Model 1's 10- and 11-wide rows in one tile 0.14 and 0.18 ms against
+    // 0.20 and 0.23 in two of 7, its 22-wide one in two of 11 0.082
+    // against 0.103; Model 3's 8-wide one in one tile 0.19 against 0.33 (AVX2,
+    // 12 accumulators: 11 wide in tiles of 6 0.35 against 0.44 in 5).
+    bool convRow =
+        (convOutput >= 0 || wholeConv) && !weightGradient && shape.size() == 3;
+    if ((shape.size() == 4 || convRow) && shape[shape.size() - 2] > 0 &&
+        pooledTaps == 1) {
+      int64_t width = shape[shape.size() - 2];
+      int widest = convRow
+                       ? std::max(s.tileOuter,
+                                  winogradAccumulators(target) / s.tileInner)
+                       : s.tileOuter;
       bool divides = false;
       for (int t = widest; t >= 3; --t)
         if (width % t == 0) {
@@ -978,7 +990,7 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       // registers idle. Twice the channels per tile use each input value
       // loaded twice as often: measured 1.05-1.25x on VGG-16's 128- to
       // 512-channel convolutions and input gradients, 0.94x at 64 channels.
-      if (manyRegisters && !weightGradient && s.tileOuter == 4 &&
+      if (manyRegisters && !weightGradient && !convRow && s.tileOuter == 4 &&
           s.tileInner == 2 && shape[3] >= 8 * lanes)
         s.tileInner = 4;
       // Fewer than 8 accumulators (a 3-wide map: 2x3) cannot keep two FMA
@@ -986,7 +998,7 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       // registers hold them. Measured on report 000's 5x5x64 -> 3x3x64
       // convolution: t4x3 0.18 ms against t2x3 0.35 ms (with AVX2's 16
       // registers t4x3 ran 1.4x slower).
-      if (manyRegisters && !weightGradient && s.tileInner == 2 &&
+      if (manyRegisters && !weightGradient && !convRow && s.tileInner == 2 &&
           s.tileInner * s.tileOuter < 8 && shape[3] >= 4 * lanes)
         s.tileInner = 4;
     }

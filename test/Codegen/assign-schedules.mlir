@@ -142,6 +142,32 @@ func.func @conv_winograd(%x: tensor<?x11x236xf32>, %w: tensor<2x236x128xf32>, %x
   return %r, %r2 : tensor<?x5x128xf32>, tensor<?x2x64xf32>
 }
 
+// Tests that a Conv1D row takes a column tile as wide as the accumulators
+// allow (24 with AVX-512's 32 registers, 12 with AVX2's 16), the widest
+// that divides it: a 10-wide row in one tile of 10 (two of 5 on AVX2), a
+// 22-wide one in two of 11 (on AVX2 four of 6, 24 columns, as no tile of
+// 3 to 6 divides 22).
+// CHECK-LABEL: func.func @conv_rows
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t2x10 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t2x11 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @conv_rows
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x5 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t2x6 u1 stage rf4 pr gpu32x4"
+func.func @conv_rows(%x: tensor<?x11x236xf32>, %w: tensor<2x236x128xf32>, %x2: tensor<?x23x28xf32>, %w2: tensor<2x28x236xf32>) -> (tensor<?x10x128xf32>, tensor<?x22x236xf32>) {
+  %r = kiln.kernel "k1"(%x, %w) : (tensor<?x11x236xf32>, tensor<2x236x128xf32>) -> tensor<?x10x128xf32> {
+  ^bb0(%a: tensor<?x11x236xf32>, %b: tensor<2x236x128xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x11x236xf32>, tensor<2x236x128xf32>) -> tensor<?x10x128xf32>
+    %z = kiln.relu %y : tensor<?x10x128xf32>
+    kiln.yield %z : tensor<?x10x128xf32>
+  }
+  %r2 = kiln.kernel "k2"(%x2, %w2) : (tensor<?x23x28xf32>, tensor<2x28x236xf32>) -> tensor<?x22x236xf32> {
+  ^bb0(%a: tensor<?x23x28xf32>, %b: tensor<2x28x236xf32>):
+    %y = kiln.conv1d %a, %b : (tensor<?x23x28xf32>, tensor<2x28x236xf32>) -> tensor<?x22x236xf32>
+    kiln.yield %y : tensor<?x22x236xf32>
+  }
+  return %r, %r2 : tensor<?x10x128xf32>, tensor<?x22x236xf32>
+}
+
 // Tests that a convolution computed whole before its outputs (a training
 // step's conv yields its activation for the backward pass, and a dropout of
 // its pooling) has its column tile sized by its own 7-wide maps, not by the
