@@ -44,9 +44,10 @@ int vectorRegisters(const Halide::Target &target) {
              : 16;
 }
 
-/// The accumulators a Winograd convolution's register tile may hold: 24 of
-/// 32 vector registers, 12 of AVX2's 16 (the rest hold weights and inputs).
-int winogradAccumulators(const Halide::Target &target) {
+/// The accumulators a convolution's register tile may hold at most (a
+/// Winograd tile's, a Conv1D row's or a Conv2D map's columns): 24 of 32
+/// vector registers, 12 of AVX2's 16 (the rest hold weights and inputs).
+int tileAccumulators(const Halide::Target &target) {
   return vectorRegisters(target) == 32 ? 24 : 12;
 }
 
@@ -219,7 +220,7 @@ void scheduleConvCpu(Func out, const std::vector<int64_t> &shape,
   // 1x7's 0.338; with AVX2 2x1 of two 0.48 against 2x2's 0.53. The images'
   // outer loop is `no` in both specialisations (below), where the staged
   // input is computed.
-  int accumulators = winogradAccumulators(target);
+  int accumulators = tileAccumulators(target);
   int images = 1;
   if (rank == 3 && m > 1 && batch.defined())
     images =
@@ -912,7 +913,7 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // narrower one leaves: scheduleConvCpu).
     auto tile = [&](int64_t vectors) {
       int64_t most =
-          std::max<int64_t>(1, winogradAccumulators(target) / (sums * vectors));
+          std::max<int64_t>(1, tileAccumulators(target) / (sums * vectors));
       std::array<int64_t, 3> best{vectors, 0, 0};
       for (int64_t pairs = std::min(most, width); pairs >= 1; --pairs) {
         int64_t computed = (width + pairs - 1) / pairs * pairs;
@@ -956,22 +957,31 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // Prefer a column tile that divides the width so no column is computed
     // twice by the shifted-in last tile; failing that, the widest tile that
     // computes at most a tenth more columns than there are (an 11-wide map:
-    // 6, two tiles of 12 columns, not 5, three of 15). A Conv1D row (n, x,
-    // c) may be as wide as the accumulators allow, so a short row is one
-    // tile: measured on report 002's training steps at batch 64 (AVX-512),
-    // Model 1's 10- and 11-wide rows in one tile 0.14 and 0.18 ms against
-    // 0.20 and 0.23 in two of 7, its 22-wide one in two of 11 0.082
-    // against 0.103; Model 3's 8-wide one in one tile 0.19 against 0.33 (AVX2,
-    // 12 accumulators: 11 wide in tiles of 6 0.35 against 0.44 in 5).
-    bool convRow =
-        (convOutput >= 0 || wholeConv) && !weightGradient && shape.size() == 3;
+    // 6, two tiles of 12 columns, not 5, three of 15).
+    //
+    // A convolution's rows (Conv1D: n, x, c) and maps (Conv2D) may be as
+    // wide as the accumulators allow (24 with 32 vector registers, 12 with
+    // 16), not 7 (5): fewer, wider tiles load each weight vector for more
+    // columns. Measured on the training steps (AVX-512 unless named):
+    // report 002 Model 1's 10- and 11-wide rows in one tile 0.14 and 0.18
+    // ms against 0.20 and 0.23 in two of 7, its 22-wide one in two of 11
+    // 0.082 against 0.103, Model 3's 8-wide one 0.19 against 0.33; report
+    // 000's 10-wide map in tiles of 10 0.46 ms against 0.57 in 5, report
+    // 004 Model 3's 0.89 against 1.14; with AVX2 12-wide input gradients
+    // in tiles of 6 1.10 ms against 1.22 in 4 and 2.21 against 2.52. The
+    // first layers (one input channel, 9 taps) lose up to 0.02 ms. Maps of
+    // a power-of-two width keep the tiles measured for them (VGG-16's,
+    // below).
+    bool conv = (convOutput >= 0 || wholeConv) && !weightGradient;
+    bool convRow = conv && shape.size() == 3;
     if ((shape.size() == 4 || convRow) && shape[shape.size() - 2] > 0 &&
         pooledTaps == 1) {
       int64_t width = shape[shape.size() - 2];
-      int widest = convRow
-                       ? std::max(s.tileOuter,
-                                  winogradAccumulators(target) / s.tileInner)
-                       : s.tileOuter;
+      bool powerOfTwo = (width & (width - 1)) == 0;
+      int widest =
+          conv && (convRow || !powerOfTwo)
+              ? std::max(s.tileOuter, tileAccumulators(target) / s.tileInner)
+              : s.tileOuter;
       bool divides = false;
       for (int t = widest; t >= 3; --t)
         if (width % t == 0) {

@@ -168,6 +168,31 @@ func.func @conv_rows(%x: tensor<?x11x236xf32>, %w: tensor<2x236x128xf32>, %x2: t
   return %r, %r2 : tensor<?x10x128xf32>, tensor<?x22x236xf32>
 }
 
+// Tests that a Conv2D map whose width is not a power of two takes a column
+// tile as wide as the accumulators allow, the widest that divides it: 10
+// wide in one tile of 10 (two of 5 on AVX2), 12 wide in one of 12 (two of 6
+// on AVX2), not 5 and 6 (4).
+// CHECK-LABEL: func.func @conv_maps
+// CHECK: kiln.kernel "k1"{{.*}}schedule = "v0 t2x10 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "k2"{{.*}}schedule = "v0 t2x12 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @conv_maps
+// AVX2: kiln.kernel "k1"{{.*}}schedule = "v0 t2x5 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "k2"{{.*}}schedule = "v0 t2x6 u1 stage rf4 pr gpu32x4"
+func.func @conv_maps(%x: tensor<?x12x12x32xf32>, %w: tensor<3x3x32x64xf32>, %w2: tensor<3x3x32x32xf32>) -> (tensor<?x10x10x64xf32>, tensor<?x12x12x32xf32>) {
+  %r = kiln.kernel "k1"(%x, %w) : (tensor<?x12x12x32xf32>, tensor<3x3x32x64xf32>) -> tensor<?x10x10x64xf32> {
+  ^bb0(%a: tensor<?x12x12x32xf32>, %b: tensor<3x3x32x64xf32>):
+    %y = kiln.conv2d %a, %b : (tensor<?x12x12x32xf32>, tensor<3x3x32x64xf32>) -> tensor<?x10x10x64xf32>
+    %z = kiln.relu %y : tensor<?x10x10x64xf32>
+    kiln.yield %z : tensor<?x10x10x64xf32>
+  }
+  %r2 = kiln.kernel "k2"(%x, %w2) : (tensor<?x12x12x32xf32>, tensor<3x3x32x32xf32>) -> tensor<?x12x12x32xf32> {
+  ^bb0(%a: tensor<?x12x12x32xf32>, %b: tensor<3x3x32x32xf32>):
+    %y = kiln.conv2d %a, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x12x12x32xf32>, tensor<3x3x32x32xf32>) -> tensor<?x12x12x32xf32>
+    kiln.yield %y : tensor<?x12x12x32xf32>
+  }
+  return %r, %r2 : tensor<?x10x10x64xf32>, tensor<?x12x12x32xf32>
+}
+
 // Tests that a convolution computed whole before its outputs (a training
 // step's conv yields its activation for the backward pass, and a dropout of
 // its pooling) has its column tile sized by its own 7-wide maps, not by the
