@@ -864,10 +864,12 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   int64_t pooledChannels = 0;
   const std::vector<int64_t> *wholeConv = nullptr;
   for (const Anchor &anchor : kernel.anchors) {
-    if (anchor.kind == AnchorKind::Conv && anchor.fusedOutput < 0)
-      wholeConv = &anchor.shape;
-    if (anchor.kind != AnchorKind::Conv || anchor.fusedOutput < 0)
+    if (anchor.kind != AnchorKind::Conv)
       continue;
+    if (anchor.fusedOutput < 0) {
+      wholeConv = &anchor.shape;
+      continue;
+    }
     convOutput = anchor.fusedOutput;
     if (anchor.fusedTaps > 1) {
       pooledTaps = std::max(pooledTaps, anchor.fusedTaps);
@@ -944,6 +946,9 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
   bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
     return a.kind == AnchorKind::BatchReduction;
   });
+  // A convolution's own tile, not a weight gradient's (which reads its
+  // filter-shaped result as a map).
+  bool conv = (convOutput >= 0 || wholeConv) && !weightGradient;
   std::vector<const std::vector<int64_t> *> tiled;
   if (convOutput >= 0)
     tiled.push_back(&kernel.outputShapes[convOutput]);
@@ -972,7 +977,6 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // first layers (one input channel, 9 taps) lose up to 0.02 ms. Maps of
     // a power-of-two width keep the tiles measured for them (VGG-16's,
     // below).
-    bool conv = (convOutput >= 0 || wholeConv) && !weightGradient;
     bool convRow = conv && shape.size() == 3;
     if ((shape.size() == 4 || convRow) && shape[shape.size() - 2] > 0 &&
         pooledTaps == 1) {
@@ -1000,16 +1004,17 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       // registers idle. Twice the channels per tile use each input value
       // loaded twice as often: measured 1.05-1.25x on VGG-16's 128- to
       // 512-channel convolutions and input gradients, 0.94x at 64 channels.
-      if (manyRegisters && !weightGradient && !convRow && s.tileOuter == 4 &&
-          s.tileInner == 2 && shape[3] >= 8 * lanes)
+      if (manyRegisters && !weightGradient && shape.size() == 4 &&
+          s.tileOuter == 4 && s.tileInner == 2 && shape[3] >= 8 * lanes)
         s.tileInner = 4;
       // Fewer than 8 accumulators (a 3-wide map: 2x3) cannot keep two FMA
       // units of 4 cycles' latency busy: twice the channels where 32
       // registers hold them. Measured on report 000's 5x5x64 -> 3x3x64
       // convolution: t4x3 0.18 ms against t2x3 0.35 ms (with AVX2's 16
       // registers t4x3 ran 1.4x slower).
-      if (manyRegisters && !weightGradient && !convRow && s.tileInner == 2 &&
-          s.tileInner * s.tileOuter < 8 && shape[3] >= 4 * lanes)
+      if (manyRegisters && !weightGradient && shape.size() == 4 &&
+          s.tileInner == 2 && s.tileInner * s.tileOuter < 8 &&
+          shape[3] >= 4 * lanes)
         s.tileInner = 4;
     }
   }
