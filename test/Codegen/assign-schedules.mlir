@@ -49,12 +49,17 @@ func.func @narrow_tiles(%x: tensor<?x8x8x256xf32>, %w: tensor<3x3x256x256xf32>, 
 // gradient: chunks of 4 while all partial sums stay within 32 MB (64x128
 // channels), larger chunks as the result grows (256x256: 16 images, 8
 // partial sums of 2.4 MB; 512x512: 64 images, 2 of 9.4 MB), and no split
-// when the reduction is short (2x2 maps), since it stays in cache.
+// when the reduction is short (2x2 maps), since it stays in cache. Their
+// register tiles hold 24 accumulators on AVX-512 (4 vectors of output
+// channels by 6 input channels, though 6 does not divide 64) and 12 on AVX2
+// (2 by 6).
 // CHECK-LABEL: func.func @grad_filters
-// CHECK: kiln.kernel "g0"{{.*}}schedule = "v0 t4x4 u1 stage rf4 pr gpu32x4"
-// CHECK: kiln.kernel "g1"{{.*}}schedule = "v0 t4x4 u1 stage rf16 pr gpu32x4"
-// CHECK: kiln.kernel "g2"{{.*}}schedule = "v0 t4x4 u1 stage rf64 pr gpu32x4"
-// CHECK: kiln.kernel "g3"{{.*}}schedule = "v0 t4x4 u1 stage rf0 pr gpu32x4"
+// CHECK: kiln.kernel "g0"{{.*}}schedule = "v0 t4x6 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "g1"{{.*}}schedule = "v0 t4x6 u1 stage rf16 pr gpu32x4"
+// CHECK: kiln.kernel "g2"{{.*}}schedule = "v0 t4x6 u1 stage rf64 pr gpu32x4"
+// CHECK: kiln.kernel "g3"{{.*}}schedule = "v0 t4x6 u1 stage rf0 pr gpu32x4"
+// AVX2-LABEL: func.func @grad_filters
+// AVX2: kiln.kernel "g0"{{.*}}schedule = "v0 t2x6 u1 stage rf4 pr gpu32x4"
 func.func @grad_filters(%x64: tensor<?x14x14x64xf32>, %g128: tensor<?x14x14x128xf32>, %x256: tensor<?x8x8x256xf32>, %x512: tensor<?x4x4x512xf32>, %y512: tensor<?x2x2x512xf32>) {
   %0 = kiln.kernel "g0"(%x64, %g128) : (tensor<?x14x14x64xf32>, tensor<?x14x14x128xf32>) -> tensor<3x3x64x128xf32> {
   ^bb0(%a: tensor<?x14x14x64xf32>, %b: tensor<?x14x14x128xf32>):
@@ -191,6 +196,29 @@ func.func @conv_maps(%x: tensor<?x12x12x32xf32>, %w: tensor<3x3x32x64xf32>, %w2:
     kiln.yield %y : tensor<?x12x12x32xf32>
   }
   return %r, %r2 : tensor<?x10x10x64xf32>, tensor<?x12x12x32xf32>
+}
+
+// Tests the weight-gradient tiles that are not 4x6: 2 vectors of 32 output
+// channels by 8 input channels (AVX-512), and a filter with fewer input
+// channels than the tile's 6 (a first layer's 3), whose tile is cut to them.
+// CHECK-LABEL: func.func @grad_filter_tiles
+// CHECK: kiln.kernel "g4"{{.*}}schedule = "v0 t2x8 u1 stage rf4 pr gpu32x4"
+// CHECK: kiln.kernel "g5"{{.*}}schedule = "v0 t4x3 u1 stage rf4 pr gpu32x4"
+// AVX2-LABEL: func.func @grad_filter_tiles
+// AVX2: kiln.kernel "g4"{{.*}}schedule = "v0 t2x6 u1 stage rf4 pr gpu32x4"
+// AVX2: kiln.kernel "g5"{{.*}}schedule = "v0 t2x3 u1 stage rf4 pr gpu32x4"
+func.func @grad_filter_tiles(%x32: tensor<?x14x14x32xf32>, %x3: tensor<?x32x32x3xf32>, %g64: tensor<?x16x16x64xf32>) {
+  %0 = kiln.kernel "g4"(%x32, %x32) : (tensor<?x14x14x32xf32>, tensor<?x14x14x32xf32>) -> tensor<3x3x32x32xf32> {
+  ^bb0(%a: tensor<?x14x14x32xf32>, %b: tensor<?x14x14x32xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x14x14x32xf32>, tensor<?x14x14x32xf32>) -> tensor<3x3x32x32xf32>
+    kiln.yield %y : tensor<3x3x32x32xf32>
+  }
+  %1 = kiln.kernel "g5"(%x3, %g64) : (tensor<?x32x32x3xf32>, tensor<?x16x16x64xf32>) -> tensor<7x7x3x64xf32> {
+  ^bb0(%a: tensor<?x32x32x3xf32>, %b: tensor<?x16x16x64xf32>):
+    %y = kiln.conv2d_grad_filter %a, %b {kernel_hw = array<i64: 7, 7>, strides = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>} : (tensor<?x32x32x3xf32>, tensor<?x16x16x64xf32>) -> tensor<7x7x3x64xf32>
+    kiln.yield %y : tensor<7x7x3x64xf32>
+  }
+  return
 }
 
 // Tests that a convolution computed whole before its outputs (a training
