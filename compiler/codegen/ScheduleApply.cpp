@@ -830,21 +830,29 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       // vectors by input channels, as many accumulators as the convolutions
       // take (tileAccumulators): 4x6 where 32 vector registers hold them
       // and there are 4 vectors of output channels, else 2x8; 2x6 with
-      // AVX2's 16. The tile keeps its width over input channels unless
-      // there are fewer (below). Measured (2 threads) on the weight
-      // gradients of every model: with AVX-512, on the 75 of 64 or more
-      // output and 6 or more input channels, 4x6 took 16% less time in all
-      // than 4x4 (111 ms against 132) and at most 1.19x the best of 4x4,
-      // 2x8, 4x6, 3x8 and 2x12 on any of them (4x4: up to 1.79x); report
-      // 004 Model 4's 14x14x64->128 layer 8.3 ms against 10.8. With AVX2,
-      // 2x6 against 2x4: 16.1 ms against 20.7 on that layer, 5.6-6.2
-      // against 7.1-7.9 on report 004 Model 3's largest.
+      // AVX2's 16. The tile spans input channels, not columns: it keeps
+      // its width where that does not divide them (64 in tiles of 6
+      // computes 66; cut to 4 to divide, it ran 1.3x slower), and is cut
+      // to them where there are fewer (a first layer's 3; below 3 the
+      // whole window is the tile: scheduleBatchReductionCpu).
+      // Measured (2 threads) on the weight gradients of every model: with
+      // AVX-512, on the 75 of 64 or more output and 6 or more input
+      // channels, 4x6 took 16% less time in all than 4x4 (111 ms against
+      // 132) and at most 1.19x the best of 4x4, 2x8, 4x6, 3x8 and 2x12 on
+      // any of them (4x4: up to 1.79x); report 004 Model 4's
+      // 14x14x64->128 layer 8.3 ms against 10.8. With AVX2, 2x6 against
+      // 2x4: 16.1 ms against 20.7 on that layer, 5.6-6.2 against 7.1-7.9
+      // on report 004 Model 3's largest.
       if (anchor.rdom.dimensions() > 1) {
         bool wide = manyRegisters && anchor.shape.back() >= 4 * lanes;
         s.tileInner = wide ? 4 : 2;
         // (2x12 ran 1.1x slower than 2x8 on 32 output channels.)
         s.tileOuter =
             manyRegisters && !wide ? 8 : tileAccumulators(target) / s.tileInner;
+        int64_t inChannels =
+            anchor.shape.size() == 4 ? anchor.shape[2] : int64_t(0);
+        if (inChannels >= 3 && inChannels < s.tileOuter)
+          s.tileOuter = static_cast<int>(inChannels);
       }
     } else if (anchor.shape.size() == 2 && anchor.rdom.dimensions() == 1 &&
                extent &&
@@ -956,12 +964,13 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
         pooledChannels >= 4 * lanes && accumulators >= 4 * pooledTaps ? 4 : 2;
     s.tileOuter = std::max(1, accumulators / (s.tileInner * pooledTaps));
   }
-  bool weightGradient = llvm::any_of(kernel.anchors, [](const Anchor &a) {
-    return a.kind == AnchorKind::BatchReduction;
-  });
-  // A convolution's own tile, not a weight gradient's (which reads its
-  // filter-shaped result as a map).
-  bool conv = (convOutput >= 0 || wholeConv) && !weightGradient;
+  // A weight gradient's tile is sized above, by its channels; what follows
+  // sizes column tiles.
+  if (llvm::any_of(kernel.anchors, [](const Anchor &a) {
+        return a.kind == AnchorKind::BatchReduction;
+      }))
+    return s;
+  bool conv = convOutput >= 0 || wholeConv;
   std::vector<const std::vector<int64_t> *> tiled;
   if (convOutput >= 0)
     tiled.push_back(&kernel.outputShapes[convOutput]);
@@ -991,13 +1000,8 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
     // a power-of-two width keep the tiles measured for them (VGG-16's,
     // below).
     bool convRow = conv && shape.size() == 3;
-    // A weight gradient's tile spans input channels, not columns: it keeps
-    // its 6 or 8 unless there are fewer (64 in tiles of 6 computes 66; cut
-    // to 4 to divide, it ran 1.3x slower).
-    bool narrowFilter = weightGradient && shape.size() == 4 && shape[2] > 0 &&
-                        shape[2] < s.tileOuter;
     if ((shape.size() == 4 || convRow) && shape[shape.size() - 2] > 0 &&
-        pooledTaps == 1 && (!weightGradient || narrowFilter)) {
+        pooledTaps == 1) {
       int64_t width = shape[shape.size() - 2];
       bool powerOfTwo = (width & (width - 1)) == 0;
       int widest =
@@ -1022,17 +1026,16 @@ Schedule codegen::heuristicSchedule(const HalideKernel &kernel,
       // registers idle. Twice the channels per tile use each input value
       // loaded twice as often: measured 1.05-1.25x on VGG-16's 128- to
       // 512-channel convolutions and input gradients, 0.94x at 64 channels.
-      if (manyRegisters && !weightGradient && shape.size() == 4 &&
-          s.tileOuter == 4 && s.tileInner == 2 && shape[3] >= 8 * lanes)
+      if (manyRegisters && shape.size() == 4 && s.tileOuter == 4 &&
+          s.tileInner == 2 && shape[3] >= 8 * lanes)
         s.tileInner = 4;
       // Fewer than 8 accumulators (a 3-wide map: 2x3) cannot keep two FMA
       // units of 4 cycles' latency busy: twice the channels where 32
       // registers hold them. Measured on report 000's 5x5x64 -> 3x3x64
       // convolution: t4x3 0.18 ms against t2x3 0.35 ms (with AVX2's 16
       // registers t4x3 ran 1.4x slower).
-      if (manyRegisters && !weightGradient && shape.size() == 4 &&
-          s.tileInner == 2 && s.tileInner * s.tileOuter < 8 &&
-          shape[3] >= 4 * lanes)
+      if (manyRegisters && shape.size() == 4 && s.tileInner == 2 &&
+          s.tileInner * s.tileOuter < 8 && shape[3] >= 4 * lanes)
         s.tileInner = 4;
     }
   }
