@@ -102,8 +102,18 @@ Status readCheckpoint(const std::string &path, uint64_t expectedHash,
   std::vector<uint8_t> bytes;
   if (Status s = readFile(path, "checkpoint", bytes); !s)
     return s;
-  if (bytes.size() < 8 || !flatbuffers::BufferHasIdentifier(
-                              bytes.data(), fb::CheckpointIdentifier()))
+  return parseCheckpoint(path, bytes, expectedHash, expectedName, out);
+}
+
+bool looksLikeCheckpoint(const std::vector<uint8_t> &bytes) {
+  return bytes.size() >= 8 && flatbuffers::BufferHasIdentifier(
+                                  bytes.data(), fb::CheckpointIdentifier());
+}
+
+Status parseCheckpoint(const std::string &path,
+                       const std::vector<uint8_t> &bytes, uint64_t expectedHash,
+                       const std::string &expectedName, CheckpointData &out) {
+  if (!looksLikeCheckpoint(bytes))
     return Status::fileError(path, "not a Kiln checkpoint (bad header)");
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyCheckpointBuffer(verifier))

@@ -31,7 +31,7 @@ constexpr int kExitUsage = 2;
 
 /// The command line of NET-infer.
 struct InferOptions {
-  std::string checkpoint;
+  std::string checkpoint, weights, saveWeights;
   std::string images, labels, dataDir;
   int64_t topK = 3, batch = 0, threads = 0, limit = 0;
   bool json = false;
@@ -251,6 +251,13 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
                                "PGM/PPM file, - for standard input)");
   parser.text("checkpoint", &o.checkpoint, "FILE",
               "trained checkpoint (default: NET.kckpt)");
+  parser.text("weights", &o.weights, "FILE",
+              "use these weights instead of a checkpoint: a NumPy .npz of "
+              "arrays named LAYER/ROLE, or another model's checkpoint, with "
+              "every tensor of this one");
+  parser.text("save-weights", &o.saveWeights, "FILE",
+              "write the loaded weights as a NumPy .npz (numpy.load reads "
+              "it) and exit");
   parser.text("images", &o.images, "FILE", "evaluate these IDX images ...");
   parser.text("labels", &o.labels, "FILE", "... with these IDX labels");
   parser.text("data", &o.dataDir, "DIR",
@@ -313,16 +320,34 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
                  program.c_str());
     return kExitUsage;
   }
+  if (!o.checkpoint.empty() && !o.weights.empty()) {
+    std::fprintf(stderr, "%s: give --checkpoint or --weights, not both\n",
+                 program.c_str());
+    return kExitUsage;
+  }
   std::string checkpoint =
       o.checkpoint.empty() ? session.modelName() + ".kckpt" : o.checkpoint;
   CheckpointData ckpt;
+  WeightsReport loaded;
   // Timing does not depend on the weights: a benchmark without a checkpoint
   // runs the model's initial ones.
-  if (o.benchmark && o.checkpoint.empty() && access(checkpoint.c_str(), F_OK)) {
+  if (!o.weights.empty()) {
+    if (Status s = session.loadWeights(o.weights, /*requireAll=*/true, loaded);
+        !s)
+      return fail(s);
+  } else if (o.benchmark && o.checkpoint.empty() &&
+             access(checkpoint.c_str(), F_OK)) {
     if (Status s = session.initialize(0); !s)
       return fail(s);
   } else if (Status s = session.loadCheckpoint(checkpoint, ckpt); !s) {
     return fail(s);
+  }
+  if (!o.saveWeights.empty()) {
+    if (Status s = session.saveWeights(o.saveWeights); !s)
+      return fail(s);
+    std::printf("Wrote %zu tensors to %s\n", session.modelTensors().size(),
+                o.saveWeights.c_str());
+    return 0;
   }
 
   if (!positional.empty()) {

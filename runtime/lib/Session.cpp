@@ -3,8 +3,10 @@
 #include "kiln/runtime/Session.h"
 
 #include "kiln/runtime/Cpu.h"
+#include "kiln/runtime/File.h"
 #include "kiln/runtime/Initializers.h"
 #include "kiln/runtime/Json.h"
+#include "kiln/runtime/Npz.h"
 #include "kiln/runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -33,6 +35,26 @@ void softmaxRows(float *scores, int64_t count, int classes) {
     for (int c = 0; c < classes; ++c)
       row[c] = float(std::exp(double(row[c]) - top) / sum);
   }
+}
+
+/// "3x3x1x32" ("scalar" for rank 0), for messages.
+std::string shapeText(const std::vector<int64_t> &shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string text;
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? "x" : "") + std::to_string(shape[i]);
+  return text;
+}
+
+/// Up to four of `names`, quoted, and how many more there are.
+std::string someNames(const std::vector<std::string> &names) {
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < 4; ++i)
+    text += (i ? ", '" : "'") + names[i] + "'";
+  if (names.size() > 4)
+    text += " and " + std::to_string(names.size() - 4) + " more";
+  return text.empty() ? "none" : text;
 }
 
 } // namespace
@@ -130,6 +152,70 @@ Status Session::loadCheckpoint(const std::string &path, CheckpointData &out) {
     t.current = saved->data;
   }
   return Status::ok();
+}
+
+Status Session::loadWeights(const std::string &path, bool requireAll,
+                            WeightsReport &report) {
+  std::vector<uint8_t> bytes;
+  if (Status s = readFile(path, "weights", bytes); !s)
+    return s;
+  std::vector<NamedTensor> file;
+  if (looksLikeZip(bytes)) {
+    if (Status s = parseNpz(path, bytes, file); !s)
+      return s;
+  } else if (looksLikeCheckpoint(bytes)) {
+    // Any model's checkpoint: the names decide, not the model hash.
+    CheckpointData ckpt;
+    if (Status s = parseCheckpoint(path, bytes, /*expectedHash=*/0, name, ckpt);
+        !s)
+      return s;
+    file = std::move(ckpt.parameters);
+    for (NamedTensor &t : ckpt.batchNormStats)
+      file.push_back(std::move(t));
+  } else {
+    return Status::fileError(path, "is neither a NumPy .npz archive nor a "
+                                   "Kiln checkpoint");
+  }
+  report = WeightsReport();
+  std::vector<bool> used(file.size(), false);
+  std::vector<std::string> modelNames;
+  for (PersistentBuffer &t : exec.persistent()) {
+    if (t.role == fb::PersistentRole::Slot)
+      continue;
+    modelNames.push_back(t.name);
+    size_t i = 0;
+    while (i < file.size() && file[i].name != t.name)
+      ++i;
+    if (i == file.size()) {
+      report.kept.push_back(t.name);
+      continue;
+    }
+    if (file[i].shape != t.shape)
+      return Status::fileError(
+          path, "tensor '" + t.name + "' is " + shapeText(file[i].shape) +
+                    " there and " + shapeText(t.shape) + " in " + name);
+    used[i] = true;
+    t.current = file[i].data;
+    report.loaded.push_back(t.name);
+  }
+  for (size_t i = 0; i < file.size(); ++i)
+    if (!used[i])
+      report.unused.push_back(file[i].name);
+  if (requireAll && !report.kept.empty())
+    return Status::fileError(
+        path, "lacks " + std::to_string(report.kept.size()) + " of " + name +
+                  "'s " + std::to_string(modelNames.size()) +
+                  " tensors: " + someNames(report.kept));
+  if (report.loaded.empty())
+    return Status::fileError(path,
+                             "has none of " + name + "'s tensors (it has " +
+                                 someNames(report.unused) + "; the model has " +
+                                 someNames(modelNames) + ")");
+  return Status::ok();
+}
+
+Status Session::saveWeights(const std::string &path) const {
+  return writeNpz(path, modelTensors());
 }
 
 void Session::snapshot(CheckpointData &out) const {

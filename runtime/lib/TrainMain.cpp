@@ -51,6 +51,9 @@ struct TrainOptions {
   int64_t stopAfter = 0;
   bool stopAfterGiven = false;
   std::string checkpoint, history, reportJson;
+  /// Start from these weights (.npz or any model's checkpoint) instead of
+  /// the initialisers: fine-tuning, transfer learning.
+  std::string weights;
   bool resume = false, noTest = false, noAugment = false;
 };
 
@@ -484,6 +487,12 @@ int Trainer::run() {
   } else if (Status s = session.initialize(seed); !s) {
     return fail(s);
   }
+  WeightsReport loaded;
+  if (!opt.weights.empty())
+    if (Status s =
+            session.loadWeights(opt.weights, /*requireAll=*/false, loaded);
+        !s)
+      return fail(s);
   std::printf("%s: %lld training images, %lld validation, batch %lld, %lld "
               "epochs, seed %llu\n",
               session.modelName().c_str(),
@@ -491,6 +500,21 @@ int Trainer::run() {
               static_cast<long long>(data.validation.count),
               static_cast<long long>(batch), static_cast<long long>(epochs),
               static_cast<unsigned long long>(seed));
+  if (!opt.weights.empty()) {
+    std::printf("Weights from %s: %zu of %zu tensors", opt.weights.c_str(),
+                loaded.loaded.size(),
+                loaded.loaded.size() + loaded.kept.size());
+    auto list = [](const char *what, const std::vector<std::string> &names) {
+      if (names.empty())
+        return;
+      std::printf("; %s:", what);
+      for (size_t i = 0; i < names.size(); ++i)
+        std::printf("%s %s", i ? "," : "", names[i].c_str());
+    };
+    list("from their initialisers", loaded.kept);
+    list("not in this model", loaded.unused);
+    std::printf("\n");
+  }
 
   ScopedStopHandlers handlers;
   if (!handlers.status())
@@ -627,6 +651,11 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
   parser.text("checkpoint", &o.checkpoint, "FILE",
               "checkpoint path (default: NET.kckpt)");
   parser.flag("resume", &o.resume, "continue from the checkpoint");
+  parser.text("weights", &o.weights, "FILE",
+              "start from these weights, matched by name: a NumPy .npz of "
+              "arrays named LAYER/ROLE or any model's checkpoint (tensors "
+              "it lacks keep their initialisers; optimizer state starts "
+              "afresh)");
   parser.text("history", &o.history, "PREFIX",
               "history files PREFIX.csv and PREFIX.json (default: next to "
               "the checkpoint)");
@@ -648,6 +677,13 @@ int trainMain(int argc, char **argv, const EmbeddedModel &model) {
   if (!positional.empty()) {
     std::fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n",
                  program.c_str(), positional[0].c_str());
+    return kExitUsage;
+  }
+  if (o.resume && !o.weights.empty()) {
+    std::fprintf(stderr,
+                 "%s: --weights starts a run and --resume continues one; "
+                 "give one of them\n",
+                 program.c_str());
     return kExitUsage;
   }
   Session session;

@@ -26,6 +26,13 @@
                              runs CMD, sends it SIGTERM once FILE exists,
                              prints CMD's output and succeeds when CMD exits
                              with 128 + SIGTERM
+  e2e.py npz-f64 IN OUT       rewrites the .npz IN (read with Python's
+                             zipfile, which checks every CRC) as
+                             numpy.savez_compressed would write its float64
+                             copy: deflated members, ZIP64 local headers
+  e2e.py same-arrays A B NAME...
+                             the arrays NAME of two .npz files hold the same
+                             shape and bytes
 Each check prints what differs and exits 1 on failure.
 """
 
@@ -37,6 +44,7 @@ import re
 import signal
 import struct
 import sys
+import zipfile
 import zlib
 
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -162,6 +170,51 @@ def close(a, b, tolerance):
           % (len(x), tolerance, worst))
 
 
+def npy_arrays(path):
+    """{name: (header dict, data bytes)} of the .npz at path."""
+    arrays = {}
+    with zipfile.ZipFile(path) as z:
+        if z.testzip() is not None:
+            fail("%s: member %s fails its CRC" % (path, z.testzip()))
+        for info in z.infolist():
+            raw = z.read(info)
+            if raw[:8] != b"\x93NUMPY\x01\x00":
+                fail("%s: %s is not a version 1.0 .npy" % (path, info.filename))
+            size = struct.unpack("<H", raw[8:10])[0]
+            if (10 + size) % 64:
+                fail("%s: %s's header is not padded to 64 bytes"
+                     % (path, info.filename))
+            header = eval(raw[10:10 + size].decode("latin1"))
+            arrays[info.filename[:-len(".npy")]] = (header, raw[10 + size:])
+    return arrays
+
+
+def npz_f64(src, out):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, (header, data) in npy_arrays(src).items():
+            if header["descr"] != "<f4" or header["fortran_order"]:
+                fail("%s: %s is not a C-order float32 array" % (src, name))
+            values = struct.unpack("<%df" % (len(data) // 4), data)
+            text = "{'descr': '<f8', 'fortran_order': False, 'shape': %r, }" \
+                % (tuple(header["shape"]),)
+            text += " " * (63 - (10 + len(text)) % 64) + "\n"
+            blob = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + \
+                text.encode("latin1") + struct.pack("<%dd" % len(values), *values)
+            with z.open(name + ".npy", "w", force_zip64=True) as member:
+                member.write(blob)
+    print("wrote %s" % out)
+
+
+def same_arrays(a, b, names):
+    x, y = npy_arrays(a), npy_arrays(b)
+    for name in names:
+        if name not in x or name not in y:
+            fail("%s is not in both %s and %s" % (name, a, b))
+        if x[name][0]["shape"] != y[name][0]["shape"] or x[name][1] != y[name][1]:
+            fail("%s differs between %s and %s" % (name, a, b))
+    print("same arrays: %s" % ", ".join(names))
+
+
 def interrupt(where, command):
     """Sends SIGINT once the bar of epoch E shows batch N ("E:N" or "N" for
     the first epoch)."""
@@ -236,6 +289,10 @@ def main(argv):
         same_history(args[0], args[1])
     elif cmd == "close":
         close(args[0], args[1], float(args[2]))
+    elif cmd == "npz-f64":
+        npz_f64(args[0], args[1])
+    elif cmd == "same-arrays":
+        same_arrays(args[0], args[1], args[2:])
     elif cmd == "interrupt":
         interrupt(args[0], args[2:] if args[1] == "--" else args[1:])
     elif cmd == "stop-when":

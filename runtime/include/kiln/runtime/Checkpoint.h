@@ -77,6 +77,14 @@ Status writeCheckpoint(const std::string &path, const CheckpointData &data);
 Status readCheckpoint(const std::string &path, uint64_t expectedHash,
                       const std::string &expectedName, CheckpointData &out);
 
+/// readCheckpoint() of bytes already read from `path` (which messages name).
+Status parseCheckpoint(const std::string &path,
+                       const std::vector<uint8_t> &bytes, uint64_t expectedHash,
+                       const std::string &expectedName, CheckpointData &out);
+
+/// True when `bytes` carry a checkpoint's file identifier.
+bool looksLikeCheckpoint(const std::vector<uint8_t> &bytes);
+
 } // namespace rt
 } // namespace kiln
 

@@ -31,6 +31,16 @@ struct Evaluation {
   ConfusionMatrix confusion{0};
 };
 
+/// How loadWeights() matched a file's tensors with the model's, by name.
+struct WeightsReport {
+  /// The model's parameters and state read from the file.
+  std::vector<std::string> loaded;
+  /// The model's tensors the file does not have (they keep their values).
+  std::vector<std::string> kept;
+  /// The file's tensors the model does not have.
+  std::vector<std::string> unused;
+};
+
 /// One compiled model and its tensors.
 class Session {
 public:
@@ -62,6 +72,17 @@ public:
   /// whole checkpoint is returned in `out`.
   Status loadCheckpoint(const std::string &path, CheckpointData &out);
 
+  /// Loads weights from `path`, matched by name: a NumPy .npz of arrays
+  /// named as the model's tensors ("<layer>/<role>", Keras' layouts) or a
+  /// Kiln checkpoint of any model (its parameters and moving statistics;
+  /// optimizer slots are never read). A matched tensor must have the
+  /// model's shape. With `requireAll` every parameter and state tensor must
+  /// be in the file; otherwise the others keep their values, as Keras'
+  /// load_weights(by_name=True) leaves them, but one at least must match.
+  Status loadWeights(const std::string &path, bool requireAll,
+                     WeightsReport &report);
+  /// Writes the parameters and state as an .npz that numpy.load reads.
+  Status saveWeights(const std::string &path) const;
   /// The persistent tensors as a checkpoint's three lists.
   void snapshot(CheckpointData &out) const;
 
