@@ -10,9 +10,11 @@ layer of the resolved network maps to one Keras layer; explicit padding
 becomes padding='same' where it is what 'same' gives, else a ZeroPadding
 layer before a 'valid' one.
 
-Usage: PYTHON tf_peer.py count|train|infer|accuracy MODEL.json [options]
-(--help); accuracy trains as the model file says and prints the test
-accuracy (the reference for a Kiln figure that falls short); count checks
+Usage: PYTHON tf_peer.py count|train|infer|accuracy|weights MODEL.json
+[options] (--help); accuracy trains as the model file says and prints the
+test accuracy (the reference for a Kiln figure that falls short); weights
+writes Keras' weights as an .npz in Kiln's names, for NET-infer and
+NET-train --weights; count checks
 every layer's output shape against kilnc's, and the total against kilnc
 --summary's given --expect-params.
 """
@@ -284,10 +286,39 @@ def accuracy(net, model, args):
             "seconds": seconds}
 
 
+def export_weights(net, model, args):
+    """Writes the Keras model's weights (its seeded initial values, or after
+    --epochs on the first --limit training images) as the .npz args.out,
+    under Kiln's tensor names: the layers carry Kiln's names, so Keras'
+    "conv2d/kernel:0" is Kiln's "conv2d/kernel", in the same layout. Returns
+    Keras' accuracy and loss (cross-entropy plus regularisation, as
+    NET-infer reports it) on the first --test-limit test images, which
+    NET-infer --weights should reproduce."""
+    from_logits = net["training"]["from_logits"]
+    model.compile(optimizer(net), keras.losses.CategoricalCrossentropy(
+        from_logits=from_logits))
+    if args.epochs:
+        x, y = load_split(net, "train", args.limit or 1 << 30)
+        model.fit(x, y, batch_size=net["training"]["batch_size"],
+                  epochs=args.epochs, verbose=0)
+    weights = {w.name.split(":")[0]: w.numpy() for w in model.weights}
+    np.savez(args.out, **weights)
+    xt, yt = load_split(net, "test", args.test_limit or 1 << 30)
+    p = model.predict(xt, batch_size=256, verbose=0)
+    if from_logits:
+        p = tf.nn.softmax(p).numpy()
+    picked = np.clip((p * yt).sum(1).astype(np.float64), 1e-7, 1 - 1e-7)
+    penalty = float(sum(model.losses)) if model.losses else 0.0
+    return {"weights": args.out, "tensors": len(weights),
+            "test_images": len(xt),
+            "accuracy": float((p.argmax(1) == yt.argmax(1)).mean()),
+            "loss": float(-np.log(picked).mean()) + penalty}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("command", choices=["count", "train", "infer",
-                                        "accuracy"])
+                                        "accuracy", "weights"])
     ap.add_argument("model", help="MODEL.json (kilnc --emit=json)")
     ap.add_argument("--expect-params", type=int, help="count: fail unless "
                     "the model has this many parameters (kilnc --summary's "
@@ -305,11 +336,16 @@ def main():
                     help="Keras' seed for weights, shuffles and "
                     "dropout")
     ap.add_argument("--epochs", type=int, default=0,
-                    help="accuracy: override the file's epochs")
+                    help="accuracy: override the file's epochs; weights: "
+                    "train this many epochs before writing them")
     ap.add_argument("--limit", type=int, default=0,
-                    help="accuracy: train on the first N images only")
+                    help="accuracy, weights: train on the first N images "
+                    "only")
     ap.add_argument("--test-limit", type=int, default=0,
-                    help="accuracy: evaluate on the first N test images")
+                    help="accuracy, weights: evaluate on the first N test "
+                    "images")
+    ap.add_argument("--out", default="weights.npz",
+                    help="weights: the .npz to write")
     ap.add_argument("--no-augment", action="store_true",
                     help="accuracy: train a model with augmentation without "
                     "it")
@@ -335,6 +371,8 @@ def main():
                 result["shape_mismatches"])))
     elif args.command == "accuracy":
         result.update(accuracy(net, model, args))
+    elif args.command == "weights":
+        result.update(export_weights(net, model, args))
     elif args.command == "train":
         batch = args.batch or net["training"]["batch_size"]
         model.compile(optimizer(net), "categorical_crossentropy",
