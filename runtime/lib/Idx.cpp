@@ -111,14 +111,6 @@ Status gunzip(const std::string &path, const std::vector<uint8_t> &in,
 
 #endif // KILN_NO_ZLIB
 
-/// "10000x28x28".
-std::string dimsText(const std::vector<uint32_t> &dims) {
-  std::string s;
-  for (size_t i = 0; i < dims.size(); ++i)
-    s += (i ? "x" : "") + std::to_string(dims[i]);
-  return s;
-}
-
 } // namespace
 
 Status readIdx(const std::string &path, IdxArray &out) {
@@ -170,20 +162,20 @@ Status readIdx(const std::string &path, IdxArray &out) {
     a.dims.push_back(extent);
     elements *= extent;
     if (elements > kMaxInflatedBytes)
-      return Status::fileError(path, "IDX extents " + dimsText(a.dims) +
+      return Status::fileError(path, "IDX extents " + extentsText(a.dims) +
                                          " exceed 4 GiB");
   }
   uint64_t have = b.size() - header;
   if (have < elements)
     return Status::fileError(
-        path, "truncated IDX data: extents " + dimsText(a.dims) + " need " +
+        path, "truncated IDX data: extents " + extentsText(a.dims) + " need " +
                   std::to_string(elements) + " bytes, the file has " +
                   std::to_string(have));
   if (have > elements)
     return Status::fileError(path, std::to_string(have - elements) +
                                        " unexpected bytes after the IDX data "
                                        "(extents " +
-                                       dimsText(a.dims) + ")");
+                                       extentsText(a.dims) + ")");
   a.data.assign(b.begin() + header, b.end());
   out = std::move(a);
   return Status::ok();
@@ -207,12 +199,12 @@ Status loadIdxDataset(const std::string &imagesPath,
   if (!shapeOk)
     return Status::fileError(
         imagesPath,
-        "images have extents " + dimsText(d) + ", expected N x " + want +
+        "images have extents " + extentsText(d) + ", expected N x " + want +
             (channels == 1 ? std::string(" (or N x ") + want + " x 1)"
                            : " x " + std::to_string(channels)));
   if (labels.dims.size() != 1)
     return Status::fileError(labelsPath, "labels have extents " +
-                                             dimsText(labels.dims) +
+                                             extentsText(labels.dims) +
                                              ", expected one dimension (N)");
   if (labels.dims[0] != d[0])
     return Status::fileError(labelsPath,

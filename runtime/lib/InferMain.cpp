@@ -343,10 +343,10 @@ int inferMain(int argc, char **argv, const EmbeddedModel &model) {
     return fail(s);
   }
   if (!o.saveWeights.empty()) {
-    if (Status s = session.saveWeights(o.saveWeights); !s)
+    size_t count = 0;
+    if (Status s = session.saveWeights(o.saveWeights, count); !s)
       return fail(s);
-    std::printf("Wrote %zu tensors to %s\n", session.modelTensors().size(),
-                o.saveWeights.c_str());
+    std::printf("Wrote %zu tensors to %s\n", count, o.saveWeights.c_str());
     return 0;
   }
 

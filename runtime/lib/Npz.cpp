@@ -346,8 +346,9 @@ Status parseNpz(const std::string &path, const std::vector<uint8_t> &bytes,
     if (!r.has(begin, m.compressedSize))
       return Status::fileError(path, "is truncated (member '" + m.name +
                                          "' runs past the end)");
-    if (m.size > (uint64_t(1) << 40))
-      return Status::fileError(path, "member '" + m.name + "' is too large");
+    if (m.size > std::numeric_limits<uint32_t>::max())
+      return Status::fileError(path,
+                               "member '" + m.name + "' is larger than 4 GiB");
     if (m.method == kMethodStored) {
       if (m.compressedSize != m.size)
         return Status::fileError(path, "stored member '" + m.name +
@@ -390,17 +391,11 @@ Status parseNpz(const std::string &path, const std::vector<uint8_t> &bytes,
   return Status::ok();
 }
 
-Status readNpz(const std::string &path, std::vector<NamedTensor> &out) {
-  std::vector<uint8_t> bytes;
-  if (Status s = readFile(path, "weights", bytes); !s)
-    return s;
-  if (!looksLikeZip(bytes))
-    return Status::fileError(path, "is not a NumPy .npz (ZIP) archive");
-  return parseNpz(path, bytes, out);
-}
-
 Status writeNpz(const std::string &path,
                 const std::vector<NamedTensor> &tensors) {
+  if (tensors.size() >= 0xFFFF)
+    return Status::fileError(path, "has too many tensors for a ZIP archive "
+                                   "without ZIP64");
   std::string zip, central;
   // 1980-01-01 00:00, the earliest DOS date.
   constexpr uint16_t kDosTime = 0, kDosDate = (1 << 5) | 1;
@@ -426,7 +421,7 @@ Status writeNpz(const std::string &path,
         crc32Of(reinterpret_cast<const uint8_t *>(npy.data()), npy.size());
     if (zip.size() + npy.size() + name.size() + 30 >
             std::numeric_limits<uint32_t>::max() ||
-        name.size() > 0xFFFF || tensors.size() >= 0xFFFF)
+        name.size() > 0xFFFF)
       return Status::fileError(path, "the weights are too large for a "
                                      "ZIP archive without ZIP64");
     uint32_t offset = uint32_t(zip.size());

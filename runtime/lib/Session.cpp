@@ -39,12 +39,7 @@ void softmaxRows(float *scores, int64_t count, int classes) {
 
 /// "3x3x1x32" ("scalar" for rank 0), for messages.
 std::string shapeText(const std::vector<int64_t> &shape) {
-  if (shape.empty())
-    return "scalar";
-  std::string text;
-  for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? "x" : "") + std::to_string(shape[i]);
-  return text;
+  return shape.empty() ? "scalar" : extentsText(shape);
 }
 
 /// Up to four of `names`, quoted, and how many more there are.
@@ -214,8 +209,10 @@ Status Session::loadWeights(const std::string &path, bool requireAll,
   return Status::ok();
 }
 
-Status Session::saveWeights(const std::string &path) const {
-  return writeNpz(path, modelTensors());
+Status Session::saveWeights(const std::string &path, size_t &count) const {
+  std::vector<NamedTensor> tensors = modelTensors();
+  count = tensors.size();
+  return writeNpz(path, tensors);
 }
 
 void Session::snapshot(CheckpointData &out) const {

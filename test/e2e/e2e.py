@@ -36,6 +36,7 @@
 Each check prints what differs and exits 1 on failure.
 """
 
+import ast
 import gzip
 import json
 import os
@@ -184,7 +185,7 @@ def npy_arrays(path):
             if (10 + size) % 64:
                 fail("%s: %s's header is not padded to 64 bytes"
                      % (path, info.filename))
-            header = eval(raw[10:10 + size].decode("latin1"))
+            header = ast.literal_eval(raw[10:10 + size].decode("latin1"))
             arrays[info.filename[:-len(".npy")]] = (header, raw[10 + size:])
     return arrays
 

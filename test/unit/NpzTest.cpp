@@ -24,6 +24,14 @@ std::vector<uint8_t> bytesOf(const std::string &path) {
   return bytes;
 }
 
+/// parseNpz() of the file at `path`.
+Status readNpz(const std::string &path, std::vector<NamedTensor> &out) {
+  std::vector<uint8_t> bytes;
+  if (Status s = readFile(path, "weights", bytes); !s)
+    return s;
+  return parseNpz(path, bytes, out);
+}
+
 /// The arrays make.py saves, as float32.
 void expectFixtureArrays(const std::vector<NamedTensor> &t) {
   ASSERT_EQ(t.size(), 3u);

@@ -32,9 +32,6 @@ bool looksLikeZip(const std::vector<uint8_t> &bytes);
 Status parseNpz(const std::string &path, const std::vector<uint8_t> &bytes,
                 std::vector<NamedTensor> &out);
 
-/// readFile() and parseNpz().
-Status readNpz(const std::string &path, std::vector<NamedTensor> &out);
-
 /// Writes `tensors` as an uncompressed .npz of float32 arrays (what
 /// numpy.savez writes), atomically.
 Status writeNpz(const std::string &path,

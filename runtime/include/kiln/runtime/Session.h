@@ -81,8 +81,9 @@ public:
   /// load_weights(by_name=True) leaves them, but one at least must match.
   Status loadWeights(const std::string &path, bool requireAll,
                      WeightsReport &report);
-  /// Writes the parameters and state as an .npz that numpy.load reads.
-  Status saveWeights(const std::string &path) const;
+  /// Writes the parameters and state as an .npz that numpy.load reads;
+  /// `count` is how many tensors it holds.
+  Status saveWeights(const std::string &path, size_t &count) const;
   /// The persistent tensors as a checkpoint's three lists.
   void snapshot(CheckpointData &out) const;
 

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kiln {
 namespace rt {
@@ -40,6 +41,14 @@ private:
   bool failed = false;
   std::string text;
 };
+
+/// Extents as messages print them: "10000x28x28" ("" for none).
+template <typename T> std::string extentsText(const std::vector<T> &extents) {
+  std::string text;
+  for (size_t i = 0; i < extents.size(); ++i)
+    text += (i ? "x" : "") + std::to_string(extents[i]);
+  return text;
+}
 
 } // namespace rt
 } // namespace kiln
