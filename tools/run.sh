@@ -6,18 +6,29 @@
 # (accuracy, per-class report, confusion matrix).
 #
 #   tools/run.sh [models/NET.kiln] [extra NET-train options...]
+#
+# KILN_OUT_DIR: where the executables and checkpoint go (default out/NET).
+# KILN_KILNC: a kilnc to use instead of installing and building one (tests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
 model=${1:-$root/models/report002-model5.kiln}
 shift || true
-name=$(basename "$model" .kiln)
-out=${KILN_OUT_DIR:-$root/out/$name}
+out=${KILN_OUT_DIR:-$root/out/$(basename "$model" .kiln)}
 
-"$root/tools/setup.sh"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target kilnc
+kilnc=${KILN_KILNC:-}
+if [[ -z $kilnc ]]; then
+  "$root/tools/setup.sh"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target kilnc
+  kilnc=$build/bin/kilnc
+fi
 mkdir -p "$out"
-"$build/bin/kilnc" "$model" -o "$out"
+"$kilnc" "$model" -o "$out"
+# The executables take the model's name in the file (report002_model5),
+# not the file's (report002-model5).
+name=$("$kilnc" "$model" --emit=json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])')
+echo "Training $out/$name-train, then evaluating with $out/$name-infer"
 "$out/$name-train" --checkpoint "$out/$name.kckpt" --no-test "$@"
 "$out/$name-infer" --checkpoint "$out/$name.kckpt"
