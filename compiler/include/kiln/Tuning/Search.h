@@ -32,7 +32,8 @@ struct SpaceField {
 };
 
 /// The fields the search varies for CPU targets: vector width, register
-/// tile, reduction unroll, input staging, rfactor split, parallel loop.
+/// tile, reduction unroll, input staging, rfactor split, parallel loop,
+/// a dense layer's reduction block.
 const std::vector<SpaceField> &cpuSearchSpace();
 
 /// Evolutionary search: first the given seed candidates in order (the
