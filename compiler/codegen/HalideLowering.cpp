@@ -1189,7 +1189,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
       .Case([&](ConcatOp o) {
         std::vector<Var> v = outVars();
         int64_t rank = cast<RankedTensorType>(o.getType()).getRank();
-        int64_t axis = o.getAxis() < 0 ? o.getAxis() + rank : o.getAxis();
+        int64_t axis = o.getResolvedAxis();
         int d = static_cast<int>(rank - 1 - axis);
         Expr value = 0.0f;
         int64_t start = 0;

@@ -56,7 +56,7 @@ func.func @dropout(%x: tensor<?x7x9xf32>, %step: i64, %seed: i64) -> (tensor<?x7
 func.func @shape_ops(%a: tensor<?x4x5x3xf32>, %b: tensor<?x4x5x2xf32>) -> (tensor<?x4x5x5xf32>, tensor<?x60xf32>, tensor<?x6x10xf32>, tensor<?x6x9x3xf32>, tensor<?x2x3x2xf32>) {
   %s = kiln.add %a, %a : tensor<?x4x5x3xf32>
   %m = kiln.mul %s, %a : tensor<?x4x5x3xf32>
-  %c = kiln.concat %m, %b {axis = 3} : (tensor<?x4x5x3xf32>, tensor<?x4x5x2xf32>) -> tensor<?x4x5x5xf32>
+  %c = kiln.concat %m, %b {axis = -1} : (tensor<?x4x5x3xf32>, tensor<?x4x5x2xf32>) -> tensor<?x4x5x5xf32>
   %f = kiln.flatten %a : tensor<?x4x5x3xf32> -> tensor<?x60xf32>
   %r = kiln.reshape %f {shape = array<i64: 6, 10>} : tensor<?x60xf32> -> tensor<?x6x10xf32>
   %p = kiln.zero_pad %a {padding = array<i64: 1, 1, 3, 1>} : tensor<?x4x5x3xf32> -> tensor<?x6x9x3xf32>

@@ -381,8 +381,13 @@ shape::ShapeResult ConcatOp::inferShape(TypeRange inputs, int64_t axis) {
 }
 
 LogicalResult ConcatOp::verify() {
-  return verifyResultShape(*this,
-                           inferShape(getInputs().getTypes(), getAxis()));
+  return verifyResultShape(
+      *this, inferShape(getInputs().getTypes(), getAxisAttr().getInt()));
+}
+
+int64_t ConcatOp::getResolvedAxis() {
+  int64_t axis = getAxisAttr().getInt();
+  return axis < 0 ? axis + cast<RankedTensorType>(getType()).getRank() : axis;
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor) {

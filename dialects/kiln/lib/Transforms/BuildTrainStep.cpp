@@ -402,8 +402,7 @@ LogicalResult Differentiator::differentiate(Operation *op) {
         FailureOr<SmallVector<int64_t>> whole = staticTail(op, o.getOutput());
         if (failed(whole))
           return failure();
-        int64_t rank = o.getOutput().getType().getRank();
-        int64_t axis = o.getAxis() < 0 ? o.getAxis() + rank : o.getAxis();
+        int64_t axis = o.getResolvedAxis();
         SmallVector<int64_t> offsets(whole->size(), 0);
         for (Value input : o.getInputs()) {
           FailureOr<SmallVector<int64_t>> sizes = staticTail(op, input);

@@ -413,3 +413,26 @@ module attributes {kiln.training = {loss = "categorical_crossentropy", optimizer
     return %y : tensor<?x3xf32>
   }
 }
+
+// -----
+
+// Tests that a negative concat axis counts from the end: each input's
+// gradient is sliced at its own offset along axis -2 (1).
+// CHECK-LABEL: func.func @train_step(
+// CHECK: %[[GCAT:.*]] = kiln.reshape %{{.*}} {shape = array<i64: 13, 8>}
+// CHECK: kiln.slice %[[GCAT]] {offsets = array<i64: 0, 0>, sizes = array<i64: 12, 8>}
+// CHECK: kiln.slice %[[GCAT]] {offsets = array<i64: 12, 0>, sizes = array<i64: 1, 8>}
+module attributes {kiln.training = {loss = "categorical_crossentropy", optimizer = "sgd", momentum = 0.0 : f32}} {
+  func.func @forward(%x: tensor<?x28x28xf32> {kiln.role = "input"}, %step: i64 {kiln.role = "step"},
+                     %w: tensor<2x28x8xf32> {kiln.role = "param", kiln.name = "conv1d/kernel"},
+                     %d: tensor<104x10xf32> {kiln.role = "param", kiln.name = "dense/kernel"})
+      -> (tensor<?x10xf32> {kiln.role = "logits"}) {
+    %c = kiln.conv1d %x, %w : (tensor<?x28x28xf32>, tensor<2x28x8xf32>) -> tensor<?x27x8xf32>
+    %t = kiln.slice %c {offsets = array<i64: 0, 0>, sizes = array<i64: 12, 8>} : tensor<?x27x8xf32> -> tensor<?x12x8xf32>
+    %s = kiln.slice %c {offsets = array<i64: 20, 0>, sizes = array<i64: 1, 8>} : tensor<?x27x8xf32> -> tensor<?x1x8xf32>
+    %cat = kiln.concat %t, %s {axis = -2 : i64} : (tensor<?x12x8xf32>, tensor<?x1x8xf32>) -> tensor<?x13x8xf32>
+    %f = kiln.flatten %cat : tensor<?x13x8xf32> -> tensor<?x104xf32>
+    %y = kiln.dense %f, %d : (tensor<?x104xf32>, tensor<104x10xf32>) -> tensor<?x10xf32>
+    return %y : tensor<?x10xf32>
+  }
+}

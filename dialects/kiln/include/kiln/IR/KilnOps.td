@@ -737,6 +737,9 @@ def Kiln_ConcatOp : Kiln_Op<"concat", [Pure]> {
     /// The result shape concat's rule gives, or the rule's message.
     static shape::ShapeResult inferShape(::mlir::TypeRange inputs,
                                          int64_t axis);
+    /// `axis` counted from the front. (`getAxis()` is the attribute's
+    /// unsigned storage, so a negative axis must not be read through it.)
+    int64_t getResolvedAxis();
   }];
 }
 
