@@ -1071,7 +1071,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Expr y = get(o.getGamma())(v[0]) * (at(0, v) - mean(v[0])) /
                      Halide::sqrt(var(v[0]) + eps) +
                  get(o.getBeta())(v[0]);
-        def("bn_out", v, y, 0);
+        (void)def("bn_out", v, y, 0);
         set(o.getBatchMean(), mean);
         set(o.getBatchVar(), var);
         return success();
@@ -1110,7 +1110,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Expr xhat = (at(1, v) - mean(v[0])) * rstd(v[0]);
         Expr dx = get(o.getGamma())(v[0]) * rstd(v[0]) / m *
                   (m * at(0, v) - dbeta(v[0]) - xhat * dgamma(v[0]));
-        def("bn_grad_in", v, dx, 0);
+        (void)def("bn_grad_in", v, dx, 0);
         set(o.getGradGamma(), dgamma);
         set(o.getGradBeta(), dbeta);
         return success();
@@ -1150,7 +1150,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
             seed);
         Expr u = Halide::cast<float>(word >> u32(8)) * (1.0f / 16777216.0f);
         Expr mask = Halide::select(u >= rate, 1.0f / (1.0f - rate), 0.0f);
-        def("dropout_mask", v, mask, 1);
+        (void)def("dropout_mask", v, mask, 1);
         Func maskF = get(o.getResult(1));
         // Both results use the mask: draw it once.
         kernel.reductions.push_back(maskF);
@@ -1334,7 +1334,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         Expr vel = mom * at(2, v) - lr * at(1, v);
         Expr param = o.getNesterov() ? at(0, v) + mom * vel - lr * at(1, v)
                                      : at(0, v) + vel;
-        def("sgd_param", v, param, 0);
+        (void)def("sgd_param", v, param, 0);
         return def("sgd_velocity", v, vel, 1);
       })
       .Case([&](AdamUpdateOp o) {
@@ -1355,8 +1355,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
             Halide::cast<double>(lr) *
             Halide::sqrt(Expr(1.0) - Halide::pow(Expr(double(b2)), t)) /
             (Expr(1.0) - Halide::pow(Expr(double(b1)), t)));
-        def("adam_param", v, at(0, v) - lrT * m / (Halide::sqrt(s) + eps), 0);
-        def("adam_m", v, m, 1);
+        (void)def("adam_param", v, at(0, v) - lrT * m / (Halide::sqrt(s) + eps),
+                  0);
+        (void)def("adam_m", v, m, 1);
         return def("adam_v", v, s, 2);
       })
       .Case([&](RmsPropUpdateOp o) {
@@ -1366,8 +1367,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
         float rho = asFloat(o.getRho()), eps = asFloat(o.getEpsilon());
         Expr g = at(1, v);
         Expr ms = rho * at(2, v) + (1.0f - rho) * g * g;
-        def("rmsprop_param", v, at(0, v) - lr * g / (Halide::sqrt(ms) + eps),
-            0);
+        (void)def("rmsprop_param", v,
+                  at(0, v) - lr * g / (Halide::sqrt(ms) + eps), 0);
         return def("rmsprop_ms", v, ms, 1);
       })
       .Default([&](Operation *o) { return lowerElementwise(o); });
