@@ -1518,8 +1518,9 @@ void Sema::resolveTrain(const ast::Stmt *block) {
     s.patience = e.get("patience").intValue;
     s.minDelta = e.get("min_delta").floatValue;
     s.restoreBest = e.get("restore_best").boolValue;
+    // After a syntax error the split may be the statement that was lost.
     if ((s.monitor == Metric::ValLoss || s.monitor == Metric::ValAccuracy) &&
-        t.validationSplit == 0)
+        t.validationSplit == 0 && !options.syntaxErrors)
       diags.error(
           e.get("monitor").fromDefault ? e.range : e.get("monitor").range,
           std::string("early stopping monitors ") + getMetricName(s.monitor) +
@@ -1549,10 +1550,12 @@ void Sema::resolveTrain(const ast::Stmt *block) {
         if (names[k] == classes.strings[i])
           found = static_cast<int64_t>(k);
       if (found < 0) {
-        diags.error(
-            classes.itemRanges[i],
-            withSuggestion("unknown class \"" + classes.strings[i] + "\"",
-                           classes.strings[i], names));
+        // (After a syntax error class_names may be what was lost.)
+        if (!options.syntaxErrors)
+          diags.error(
+              classes.itemRanges[i],
+              withSuggestion("unknown class \"" + classes.strings[i] + "\"",
+                             classes.strings[i], names));
         continue;
       }
       g.classes.push_back(found);
