@@ -7,13 +7,18 @@
 #
 #   tools/run.sh [models/NET.kiln] [extra NET-train options...]
 #
+# Without a model file (no argument, or options only) report 002's Model 5.
+#
 # KILN_OUT_DIR: where the executables and checkpoint go (default out/NET).
 # KILN_KILNC: a kilnc to use instead of installing and building one (tests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
-model=${1:-$root/models/report002-model5.kiln}
-shift || true
+model=$root/models/report002-model5.kiln
+if [[ $# -gt 0 && $1 != -* ]]; then
+  model=$1
+  shift
+fi
 out=${KILN_OUT_DIR:-$root/out/$(basename "$model" .kiln)}
 
 kilnc=${KILN_KILNC:-}
