@@ -887,7 +887,7 @@ bool Sema::resolveLayer(Layer &layer, const BoundCall &b,
     if (!applyShape(layer, shape::concat(shapes, axis)))
       return false;
     layer.axis =
-        axis < 0 ? axis + static_cast<int64_t>(shapes[0].size()) : axis;
+        shape::resolveAxis(axis, static_cast<int64_t>(shapes[0].size()));
     return true;
   }
   }

@@ -386,8 +386,8 @@ LogicalResult ConcatOp::verify() {
 }
 
 int64_t ConcatOp::getResolvedAxis() {
-  int64_t axis = getAxisAttr().getInt();
-  return axis < 0 ? axis + cast<RankedTensorType>(getType()).getRank() : axis;
+  return shape::resolveAxis(getAxisAttr().getInt(),
+                            cast<RankedTensorType>(getType()).getRank());
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor) {

@@ -261,12 +261,15 @@ ShapeResult sameShape(const Dims &lhs, const Dims &rhs) {
   return ShapeResult::success(out);
 }
 
+int64_t resolveAxis(int64_t axis, int64_t rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+
 ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis) {
   if (inputs.empty())
     return ShapeResult::failure("concat needs at least one input");
   int64_t rank = static_cast<int64_t>(inputs[0].size());
-  if (axis < 0)
-    axis += rank;
+  axis = resolveAxis(axis, rank);
   if (axis <= 0 || axis >= rank)
     return ShapeResult::failure("concat axis must name a non-batch axis of a "
                                 "rank-" +

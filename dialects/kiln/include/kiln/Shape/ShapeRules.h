@@ -98,6 +98,10 @@ ShapeResult sameShape(const Dims &lhs, const Dims &rhs);
 /// extents must agree.
 ShapeResult concat(const std::vector<Dims> &inputs, int64_t axis);
 
+/// `axis` of a rank-`rank` value counted from the front: a negative axis
+/// counts from the end, as in concat.
+int64_t resolveAxis(int64_t axis, int64_t rank);
+
 /// A per-channel parameter (bias, BatchNorm scale/offset/statistics) of a
 /// value whose channels are innermost: checks `param` is [C].
 ShapeResult channelParam(const Dims &value, const Dims &param);
