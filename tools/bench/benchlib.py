@@ -5,6 +5,7 @@ models/README.md, and docs/results.md's generated sections."""
 
 import datetime
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -78,16 +79,33 @@ def first_error(text):
     return lines[-1] if lines else "no output"
 
 
+def _read(path):
+    """A text file's contents, or None when it cannot be read."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def compile_model(kilnc, path, out_dir, batch=None):
     """NET-train and NET-infer for `path` in out_dir (planned for `batch`,
     or the model's), recompiled only when the model file, kilnc or the
-    runtime libraries are newer.
+    runtime libraries are newer, or when the executables there were built
+    from another file or batch.
     Returns (train, infer) paths; raises RuntimeError with kilnc's output
     when compilation fails."""
     net = network_json(kilnc, path)
     name = net["name"]
     train = os.path.join(out_dir, name + "-train")
     infer = os.path.join(out_dir, name + "-infer")
+    # Times alone cannot tell two files of one name apart (a variant in
+    # another directory, older than the executables another built): a
+    # stamp names the source's path, contents and batch.
+    with open(path, "rb") as f:
+        source = "%s %s %s\n" % (os.path.realpath(path),
+                                  hashlib.sha256(f.read()).hexdigest(), batch)
+    stamp = os.path.join(out_dir, name + ".source")
     # The runtime libraries kilnc links in (build/lib) count as well: a
     # change to the runtime alone does not relink kilnc.
     libs = [os.path.join(os.path.dirname(os.path.dirname(kilnc)), "lib", lib)
@@ -96,7 +114,7 @@ def compile_model(kilnc, path, out_dir, batch=None):
                  [os.path.getmtime(lib) for lib in libs
                   if os.path.exists(lib)])
     if all(os.path.exists(p) and os.path.getmtime(p) > newest
-           for p in (train, infer)):
+           for p in (train, infer)) and _read(stamp) == source:
         return train, infer
     os.makedirs(out_dir, exist_ok=True)
     cmd = [kilnc, path, "-o", out_dir]
@@ -106,6 +124,8 @@ def compile_model(kilnc, path, out_dir, batch=None):
     if out.returncode != 0:
         raise RuntimeError("kilnc -o failed on %s: %s" % (
             os.path.basename(path), first_error(out.stderr)))
+    with open(stamp, "w") as f:
+        f.write(source)
     return train, infer
 
 
