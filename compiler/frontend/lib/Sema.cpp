@@ -169,6 +169,9 @@ private:
   unsigned inputCalls = 0;
   const ast::Expr *firstInputCall = nullptr;
   bool modelOk = false;
+  /// Whether the data section resolved without errors: its class names are
+  /// only then the ones augment's classes must name.
+  bool dataOk = true;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1438,6 +1441,9 @@ void Sema::resolveData(const ast::Stmt *block) {
   const OptionValue &names = b->get("class_names");
   if (names.present) {
     if (static_cast<int64_t>(names.strings.size()) != d.numClasses) {
+      // (After a syntax error the select that matched them may be lost.)
+      if (options.syntaxErrors)
+        return;
       diags.error(names.range, "class_names lists " +
                                    std::to_string(names.strings.size()) +
                                    " names but the data has " +
@@ -1556,8 +1562,9 @@ void Sema::resolveTrain(const ast::Stmt *block) {
         if (names[k] == classes.strings[i])
           found = static_cast<int64_t>(k);
       if (found < 0) {
-        // (After a syntax error class_names may be what was lost.)
-        if (!options.syntaxErrors)
+        // (After a syntax error class_names may be what was lost, and after
+        // an error in the data section the names are not the file's.)
+        if (!options.syntaxErrors && dataOk)
           diags.error(
               classes.itemRanges[i],
               withSuggestion("unknown class \"" + classes.strings[i] + "\"",
@@ -1627,7 +1634,9 @@ void Sema::run(const ast::File &file) {
 
   if (sections.count("defaults"))
     collectDefaults(*sections["defaults"]);
+  unsigned errorsBeforeData = diags.getNumErrors();
   resolveData(sections.count("data") ? sections["data"] : nullptr);
+  dataOk = diags.getNumErrors() == errorsBeforeData;
 
   if (!model) {
     if (!options.syntaxErrors) {
