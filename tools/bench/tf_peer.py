@@ -262,13 +262,14 @@ def augmented_copies(aug, x, y):
 
 
 def accuracy(net, model, args):
-    """Trains as the model file says (optimizer and learning-rate schedule,
-    batch, epochs, validation split, shuffling, early stopping) on its data and evaluates on the test
-    set: the reference a Kiln accuracy is set against, with Keras' own
-    random draws. Augmented copies (augment with copies >= 1) are made as
-    NET-train makes them, after the validation split and from the training
-    part only, by Keras' ImageDataGenerator (which needs SciPy); per-epoch
-    augmentation (copies = 0) is not replicated and needs --no-augment."""
+    """Trains as the model file says (optimizer and learning-rate
+    schedule, batch, epochs, validation split, shuffling, early stopping)
+    on its data and evaluates on the test set: the reference a Kiln
+    accuracy is set against, with Keras' own random draws. Augmented copies
+    (augment with copies >= 1) are made as NET-train makes them, after the
+    validation split and from the training part only, by Keras'
+    ImageDataGenerator (which needs SciPy); per-epoch augmentation
+    (copies = 0) is not replicated and needs --no-augment."""
     t = net["training"]
     aug = t["augmentation"]
     augment = aug["enabled"] and not args.no_augment
